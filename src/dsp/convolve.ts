@@ -1,0 +1,254 @@
+/**
+ * Morlet power by blocked overlap-save convolution (SPEC 3.3).
+ *
+ * MNE convolves each channel with one FFT of size next_fast_len(N + L_max − 1). We instead cut
+ * the signal into blocks and use one power-of-two FFT size M for every block and frequency:
+ * the result is the same exact linear convolution (zero padding outside the signal), but the
+ * transforms stay cache-sized, the real signal's spectrum of a block is computed once and reused
+ * for all frequencies, and only one block of power per frequency exists at a time.
+ *
+ * Layout of one block, for output samples [s, s + B) of a signal x of length N:
+ *   segment[k] = x[s − H + k], k = 0…M−1 (zero outside [0, N)),  B = M − 2H,
+ * where H is the largest wavelet half-width (L − 1)/2. Every wavelet is stored as a centred
+ * kernel G (G[j mod M] = W[j + h], |j| ≤ h), so circular convolution of the segment with G is
+ * exact for k ∈ [H, H + B).
+ *
+ * Numerical note: we store conj(FFT(G))/M and compute FFT(conj(X)·that) = conj(IFFT(X·G)),
+ * which has the same modulus; this saves the inverse transform's separate 1/M pass.
+ */
+import { InvalidParameterError } from '../errors.js';
+import { fftPlan, nextPowerOfTwo } from './fft.js';
+import { morletWavelet } from './morlet.js';
+
+/** What defines a set of wavelets. */
+export interface WaveletParams {
+  /** Sampling rate, Hz. */
+  readonly sfreq: number;
+  /** Centre frequencies, Hz, shape (n_freqs,). */
+  readonly freqs: Float64Array;
+  /** Cycles per frequency, shape (n_freqs,). */
+  readonly nCycles: Float64Array;
+  /** Subtract the wavelet's mean (MNE `zero_mean`). */
+  readonly zeroMean: boolean;
+}
+
+/**
+ * Precomputed wavelet spectra and block plan for one (wavelets, n_times) problem. Built once and
+ * shared (read-only) by all channels and workers; every path that must give bitwise identical
+ * results uses the same bank.
+ */
+export interface WaveletBank extends WaveletParams {
+  /** Signal length (samples) the block plan was made for. */
+  readonly nTimes: number;
+  /** FFT size M (power of two). */
+  readonly fftSize: number;
+  /** H: the largest wavelet half-width, samples. */
+  readonly halfWidth: number;
+  /** B = M − 2H: output samples per block. */
+  readonly blockLength: number;
+  /** Wavelet lengths L per frequency (odd), shape (n_freqs,). */
+  readonly lengths: Int32Array;
+  /** conj(FFT_M(G_f)) / M, interleaved complex, shape (n_freqs, 2·M). */
+  readonly spectra: Float64Array;
+}
+
+/** Options for {@link createWaveletBank}. */
+export interface WaveletBankOptions {
+  /** Force an FFT size (power of two ≥ 2H + 2); by default chosen by a cost model. */
+  fftSize?: number;
+  /** Allocate `spectra` in a SharedArrayBuffer so worker threads can read it without a copy. */
+  shared?: boolean;
+}
+
+/** Largest FFT size the cost model picks on its own: bigger transforms fall out of cache. */
+const MAX_AUTO_FFT_SIZE = 1 << 15;
+
+/**
+ * Chooses M minimising estimated work per signal, (blocks · (n_freqs + ½) · M·log2 M), among
+ * powers of two from the smallest that fits one wavelet to the smallest that fits the whole
+ * padded signal (capped at {@link MAX_AUTO_FFT_SIZE} unless the wavelets need more).
+ */
+function chooseFftSize(nTimes: number, halfWidth: number, nFreqs: number): number {
+  const smallest = nextPowerOfTwo(2 * halfWidth + 2);
+  const largest = Math.max(smallest, Math.min(nextPowerOfTwo(nTimes + 2 * halfWidth), MAX_AUTO_FFT_SIZE));
+  let best = smallest;
+  let bestCost = Infinity;
+  for (let size = smallest; size <= largest; size *= 2) {
+    const blocks = Math.ceil(Math.max(nTimes, 1) / (size - 2 * halfWidth));
+    const cost = blocks * (nFreqs + 0.5) * size * Math.log2(size);
+    if (cost < bestCost) {
+      bestCost = cost;
+      best = size;
+    }
+  }
+  return best;
+}
+
+/** Builds the wavelet spectra and block plan for signals of `nTimes` samples. */
+export function createWaveletBank(params: WaveletParams, nTimes: number, options: WaveletBankOptions = {}): WaveletBank {
+  const { sfreq, freqs, nCycles, zeroMean } = params;
+  const nFreqs = freqs.length;
+  if (nCycles.length !== nFreqs) {
+    throw new InvalidParameterError(`n_cycles has ${nCycles.length} values for ${nFreqs} frequencies`);
+  }
+  if (!Number.isInteger(nTimes) || nTimes < 1) {
+    throw new InvalidParameterError(`n_times must be an integer >= 1, got ${nTimes}`);
+  }
+  const wavelets = Array.from(freqs, (f, i) => morletWavelet(sfreq, f, nCycles[i]!, zeroMean));
+  const lengths = Int32Array.from(wavelets, (w) => w.re.length);
+  const halfWidth = Math.max(...Array.from(lengths, (l) => (l - 1) / 2));
+  const fftSize = options.fftSize ?? chooseFftSize(nTimes, halfWidth, nFreqs);
+  if (fftSize < 2 * halfWidth + 2 || nextPowerOfTwo(fftSize) !== fftSize) {
+    throw new InvalidParameterError(
+      `fftSize ${fftSize} must be a power of two >= ${2 * halfWidth + 2} (longest wavelet ${2 * halfWidth + 1} samples)`,
+    );
+  }
+  const bytes = nFreqs * 2 * fftSize * Float64Array.BYTES_PER_ELEMENT;
+  const spectra = new Float64Array(options.shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+  const plan = fftPlan(fftSize);
+  const kernel = new Float64Array(2 * fftSize);
+  const spectrum = new Float64Array(2 * fftSize);
+  for (let f = 0; f < nFreqs; f++) {
+    const w = wavelets[f]!;
+    const h = (w.re.length - 1) / 2;
+    kernel.fill(0);
+    for (let j = -h; j <= h; j++) {
+      const dst = 2 * ((j + fftSize) % fftSize);
+      kernel[dst] = w.re[j + h]!;
+      kernel[dst + 1] = w.im[j + h]!;
+    }
+    plan.transform(spectrum, kernel);
+    const row = spectra.subarray(f * 2 * fftSize, (f + 1) * 2 * fftSize);
+    for (let k = 0; k < fftSize; k++) {
+      row[2 * k] = spectrum[2 * k]! / fftSize;
+      row[2 * k + 1] = -spectrum[2 * k + 1]! / fftSize;
+    }
+  }
+  return {
+    sfreq,
+    freqs,
+    nCycles,
+    zeroMean,
+    nTimes,
+    fftSize,
+    halfWidth,
+    blockLength: fftSize - 2 * halfWidth,
+    lengths,
+    spectra,
+  };
+}
+
+/**
+ * Receives power blocks: `power[0 … count)` are the power values of frequency row `freqIndex`
+ * for samples `[start, start + count)`. Calls arrive in increasing `start` per row; the buffer
+ * is reused after the call returns.
+ */
+export type PowerBlockSink = (freqIndex: number, start: number, power: Float64Array, count: number) => void;
+
+/** Reusable per-thread scratch buffers for one FFT size. */
+interface Scratch {
+  segment: Float64Array;
+  signalSpectrum: Float64Array;
+  product: Float64Array;
+  result: Float64Array;
+  power: Float64Array;
+}
+
+const scratchBySize = new Map<number, Scratch>();
+
+function scratchFor(fftSize: number): Scratch {
+  let s = scratchBySize.get(fftSize);
+  if (s === undefined) {
+    s = {
+      segment: new Float64Array(fftSize),
+      signalSpectrum: new Float64Array(2 * fftSize),
+      product: new Float64Array(2 * fftSize),
+      result: new Float64Array(2 * fftSize),
+      power: new Float64Array(fftSize),
+    };
+    scratchBySize.set(fftSize, s);
+  }
+  return s;
+}
+
+/**
+ * Streams Morlet power |x * W_f|² ('same' mode, SPEC 3.3) of one channel through `sink`, block by
+ * block, for the frequency rows `freqIndices` of `bank`.
+ *
+ * @param signal one channel, shape (n_times,), n_times = bank.nTimes
+ * @param bank wavelet spectra and block plan
+ * @param freqIndices which rows of the bank to compute (any subset, any order)
+ * @param sink receives the power blocks
+ */
+export function streamMorletPower(
+  signal: Float64Array,
+  bank: WaveletBank,
+  freqIndices: ArrayLike<number>,
+  sink: PowerBlockSink,
+): void {
+  const nTimes = bank.nTimes;
+  if (signal.length !== nTimes) {
+    throw new InvalidParameterError(`signal has ${signal.length} samples; the wavelet bank was planned for ${nTimes}`);
+  }
+  const { fftSize: M, halfWidth: H, blockLength: B, spectra } = bank;
+  const plan = fftPlan(M);
+  const { segment, signalSpectrum: X, product: Z, result: Y, power } = scratchFor(M);
+  for (let start = 0; start < nTimes; start += B) {
+    // segment[k] = x[start − H + k], zero outside the signal.
+    const from = start - H;
+    const lo = Math.max(0, -from);
+    const hi = Math.min(M, nTimes - from);
+    segment.fill(0, 0, lo);
+    segment.set(signal.subarray(from + lo, from + hi), lo);
+    segment.fill(0, hi);
+    plan.realTransform(X, segment);
+    plan.completeSpectrum(X);
+    const count = Math.min(B, nTimes - start);
+    for (let r = 0; r < freqIndices.length; r++) {
+      const f = freqIndices[r]!;
+      const base = f * 2 * M;
+      // Z = conj(X) · conj(G)/M, so FFT(Z) = conj(IFFT(X·G)).
+      for (let i = 0; i < 2 * M; i += 2) {
+        const xr = X[i]!;
+        const xi = X[i + 1]!;
+        const gr = spectra[base + i]!;
+        const gi = spectra[base + i + 1]!;
+        Z[i] = xr * gr + xi * gi;
+        Z[i + 1] = xr * gi - xi * gr;
+      }
+      plan.transform(Y, Z);
+      for (let k = 0, j = 2 * H; k < count; k++, j += 2) {
+        const re = Y[j]!;
+        const im = Y[j + 1]!;
+        power[k] = re * re + im * im;
+      }
+      sink(f, start, power, count);
+    }
+  }
+}
+
+/**
+ * Morlet power of every channel, like MNE `tfr_array_morlet(x[None], …, output='power')[0]`.
+ *
+ * @param data EEG, shape (n_channels, n_times), C order
+ * @param nChannels number of channels
+ * @param bank wavelet bank planned for n_times = data.length / nChannels
+ * @param out optional output, shape (n_channels, n_freqs, n_times)
+ * @returns power, shape (n_channels, n_freqs, n_times), C order
+ */
+export function morletPower(data: Float64Array, nChannels: number, bank: WaveletBank, out?: Float64Array): Float64Array {
+  const nTimes = bank.nTimes;
+  const nFreqs = bank.freqs.length;
+  if (data.length !== nChannels * nTimes) {
+    throw new InvalidParameterError(`data has ${data.length} values; expected ${nChannels} channels × ${nTimes} samples`);
+  }
+  const power = out ?? new Float64Array(nChannels * nFreqs * nTimes);
+  const allFreqs = Array.from({ length: nFreqs }, (_, i) => i);
+  for (let c = 0; c < nChannels; c++) {
+    const channelOut = c * nFreqs * nTimes;
+    streamMorletPower(data.subarray(c * nTimes, (c + 1) * nTimes), bank, allFreqs, (f, start, block, count) => {
+      power.set(block.subarray(0, count), channelOut + f * nTimes + start);
+    });
+  }
+  return power;
+}

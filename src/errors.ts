@@ -1,0 +1,73 @@
+/**
+ * Typed errors. Every error a user can provoke with bad input or bad parameters is an
+ * `EegParallelError`; the CLI prints its one-line message and exits with code 2. Anything else
+ * reaching the CLI is a bug and exits 1 with a stack trace.
+ */
+
+/** Base class of all user-facing errors (bad input, bad parameters). */
+export class EegParallelError extends Error {
+  /** Stable machine-readable kind, e.g. `"invalid-parameter"`. */
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** A numeric or option parameter is out of its allowed domain (freqs, n_cycles, window, jobs…). */
+export class InvalidParameterError extends EegParallelError {
+  constructor(message: string) {
+    super('invalid-parameter', message);
+  }
+}
+
+/** An ROI cannot be resolved: unknown name, empty, electrode outside 1–32, unknown rat. */
+export class RoiError extends EegParallelError {
+  constructor(message: string) {
+    super('roi', message);
+  }
+}
+
+/** A channel index is outside the recording (e.g. rat 9442 sessions with fewer channels). */
+export class ChannelRangeError extends EegParallelError {
+  constructor(message: string) {
+    super('channel-range', message);
+  }
+}
+
+/** A used channel contains NaN or ±Inf. */
+export class NonFiniteDataError extends EegParallelError {
+  readonly channel: number;
+  readonly sample: number;
+  constructor(channel: number, sample: number, value: number) {
+    super(
+      'non-finite-data',
+      `channel ${channel} has a non-finite value (${value}) at sample ${sample}; ` +
+        'expected finite EEG samples in every used channel',
+    );
+    this.channel = channel;
+    this.sample = sample;
+  }
+}
+
+/** The session data is inconsistent: eeg/eeg_time lengths, non-increasing time axis, bad shapes. */
+export class SessionDataError extends EegParallelError {
+  constructor(message: string) {
+    super('session-data', message);
+  }
+}
+
+/** No events, or no event with a complete window, or a window longer than the recording. */
+export class EventWindowError extends EegParallelError {
+  constructor(message: string) {
+    super('event-window', message);
+  }
+}
+
+/** A file is not a valid/supported .npy (or other array container) file. */
+export class ArrayFormatError extends EegParallelError {
+  constructor(message: string) {
+    super('array-format', message);
+  }
+}
