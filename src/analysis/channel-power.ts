@@ -1,0 +1,122 @@
+/**
+ * The unit of work of every strategy: Morlet power of one channel for a set of frequency rows,
+ * reduced on the fly to per-row statistics and, as asked, the full power rows and/or the event
+ * windows. It touches only typed arrays, so it runs unchanged in the main thread, in a worker
+ * thread (on SharedArrayBuffers) or in a child process.
+ *
+ * Determinism: each (channel, frequency) row is computed by the same block sequence whatever
+ * other rows share the job, so any split of rows into jobs gives bitwise identical rows.
+ */
+import { streamMorletPower, type WaveletBank } from '../dsp/convolve.js';
+
+/** Floor of the z-score's standard deviation (SPEC 3.4). */
+export const STD_FLOOR = 1e-12;
+
+/** Output buffers of one channel; rows are indexed by the bank's frequency index. */
+export interface ChannelOutputs {
+  /** Per-frequency mean of the power over time, shape (n_freqs,). */
+  mean: Float64Array;
+  /** Per-frequency population std of the power (floored at 1e-12), shape (n_freqs,). */
+  std: Float64Array;
+  /** Full power rows, shape (n_freqs, n_times), or null when not needed. */
+  power: Float64Array | null;
+  /** Raw power in event windows, shape (n_windows, n_freqs, window_samples), or null. */
+  windows: Float64Array | null;
+}
+
+/** Where the event windows are, in samples. */
+export interface WindowLayout {
+  /** First sample of each window, shape (n_windows,). */
+  starts: Int32Array;
+  /** Samples per window. */
+  windowSamples: number;
+}
+
+/**
+ * Computes rows `freqIndices` of one channel into `out`.
+ *
+ * Statistics are exact-order two-pass per block, merged across blocks with Chan et al.'s
+ * pairwise update — numerically as stable as numpy's two-pass `mean`/`std` without keeping the
+ * whole row in memory.
+ *
+ * @param signal the channel, shape (n_times,), n_times = bank.nTimes
+ */
+export function computeChannelRows(
+  signal: Float64Array,
+  bank: WaveletBank,
+  freqIndices: ArrayLike<number>,
+  out: ChannelOutputs,
+  layout: WindowLayout | null,
+): void {
+  const nTimes = bank.nTimes;
+  const nFreqs = bank.freqs.length;
+  const count = new Float64Array(nFreqs);
+  const mean = new Float64Array(nFreqs);
+  const m2 = new Float64Array(nFreqs);
+  const { power, windows } = out;
+  const starts = layout?.starts;
+  const windowSamples = layout?.windowSamples ?? 0;
+  streamMorletPower(signal, bank, freqIndices, (f, start, block, n) => {
+    // Statistics of this block, then Chan's merge into the row's running (count, mean, M2).
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += block[i]!;
+    const blockMean = sum / n;
+    let blockM2 = 0;
+    for (let i = 0; i < n; i++) {
+      const d = block[i]! - blockMean;
+      blockM2 += d * d;
+    }
+    const nA = count[f]!;
+    const total = nA + n;
+    const delta = blockMean - mean[f]!;
+    mean[f] = mean[f]! + (delta * n) / total;
+    m2[f] = m2[f]! + blockM2 + (delta * delta * nA * n) / total;
+    count[f] = total;
+
+    if (power !== null) power.set(block.subarray(0, n), f * nTimes + start);
+    if (windows !== null && starts !== undefined) {
+      const end = start + n;
+      for (let w = 0; w < starts.length; w++) {
+        const ws = starts[w]!;
+        const lo = Math.max(ws, start);
+        const hi = Math.min(ws + windowSamples, end);
+        if (lo < hi) {
+          windows.set(block.subarray(lo - start, hi - start), (w * nFreqs + f) * windowSamples + (lo - ws));
+        }
+      }
+    }
+  });
+  for (let r = 0; r < freqIndices.length; r++) {
+    const f = freqIndices[r]!;
+    out.mean[f] = mean[f]!;
+    out.std[f] = Math.max(Math.sqrt(m2[f]! / nTimes), STD_FLOOR);
+  }
+}
+
+/**
+ * Adds one channel's z-scores to an ROI accumulator, `acc[r, t] += (P[r, t] − mean[f]) / std[f]`
+ * with f = r mod n_freqs, for rows of `rowLength` samples: full power is (n_freqs, n_times),
+ * windows are (n_windows, n_freqs, window_samples). Channels must be added in ROI order.
+ */
+export function accumulateZ(
+  acc: Float64Array,
+  power: Float64Array,
+  mean: Float64Array,
+  std: Float64Array,
+  nFreqs: number,
+  rowLength: number,
+): void {
+  const nRows = power.length / rowLength;
+  for (let r = 0; r < nRows; r++) {
+    const f = r % nFreqs;
+    const m = mean[f]!;
+    const s = std[f]!;
+    const off = r * rowLength;
+    for (let t = off, end = off + rowLength; t < end; t++) acc[t] = acc[t]! + (power[t]! - m) / s;
+  }
+}
+
+/** Divides every element by n (numpy's `mean` divides the sum; it does not multiply by 1/n). */
+export function divideInPlace(acc: Float64Array, n: number): void {
+  for (let i = 0; i < acc.length; i++) acc[i] = acc[i]! / n;
+}

@@ -1,0 +1,45 @@
+/**
+ * The `eeg-parallel` command line: a thin layer over the library API (src/index.ts).
+ * Exit codes (SPEC 5): 0 success, 1 validation failed, 2 bad usage or bad input.
+ */
+import { Command, CommanderError } from 'commander';
+import { EegParallelError } from '../errors.js';
+import { registerTfr } from './tfr.js';
+import { VERSION } from '../version.js';
+
+export const EXIT_OK = 0;
+export const EXIT_VALIDATION_FAILED = 1;
+export const EXIT_BAD_INPUT = 2;
+
+function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('eeg-parallel')
+    .description('Event-locked theta time-frequency power from multichannel EEG, MNE-exact and parallel')
+    .version(VERSION)
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)');
+  registerTfr(program);
+  return program;
+}
+
+/** Runs the CLI with `argv` (without node and script) and returns the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return EXIT_OK;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Commander already printed the message; help and version are successes.
+      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help'
+        ? EXIT_OK
+        : EXIT_BAD_INPUT;
+    }
+    if (e instanceof EegParallelError) {
+      process.stderr.write(`eeg-parallel: error: ${e.message}\n`);
+      return EXIT_BAD_INPUT;
+    }
+    throw e;
+  }
+}

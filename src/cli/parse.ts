@@ -1,0 +1,85 @@
+/**
+ * Option value parsers for the CLI. Each throws InvalidParameterError naming the option, the bad
+ * value and what was expected, so the CLI can print one line and exit 2.
+ */
+import { InvalidParameterError } from '../errors.js';
+import type { CyclesSpec } from '../dsp/grid.js';
+import type { RoiSpec } from '../analysis/roi.js';
+
+/** A finite number. */
+export function parseNumber(option: string, text: string): number {
+  const value = text.trim() === '' ? NaN : Number(text);
+  if (!Number.isFinite(value)) {
+    throw new InvalidParameterError(`${option}: '${text}' is not a number`);
+  }
+  return value;
+}
+
+/** A finite number > 0. */
+export function parsePositive(option: string, text: string): number {
+  const value = parseNumber(option, text);
+  if (value <= 0) throw new InvalidParameterError(`${option}: ${text} must be > 0`);
+  return value;
+}
+
+/** An integer ≥ min. */
+export function parseInteger(option: string, text: string, min: number): number {
+  const value = parseNumber(option, text);
+  if (!Number.isInteger(value) || value < min) {
+    throw new InvalidParameterError(`${option}: '${text}' must be an integer >= ${min}`);
+  }
+  return value;
+}
+
+/** A comma-separated list of finite numbers, e.g. "3,4.5,8". */
+export function parseNumberList(option: string, text: string): number[] {
+  const parts = text.split(',').map((s) => s.trim());
+  if (parts.length === 0 || parts.some((p) => p === '' || !Number.isFinite(Number(p)))) {
+    throw new InvalidParameterError(`${option}: '${text}' is not a comma-separated list of numbers`);
+  }
+  return parts.map(Number);
+}
+
+/** A comma-separated list of integers ≥ min. */
+export function parseIntegerList(option: string, text: string, min: number): number[] {
+  const values = parseNumberList(option, text);
+  const bad = values.find((v) => !Number.isInteger(v) || v < min);
+  if (bad !== undefined) {
+    throw new InvalidParameterError(`${option}: ${bad} in '${text}' is not an integer >= ${min}`);
+  }
+  return values;
+}
+
+/** "LO,HI" with LO < HI, Hz. */
+export function parseRange(option: string, text: string): [number, number] {
+  const values = parseNumberList(option, text);
+  if (values.length !== 2) throw new InvalidParameterError(`${option}: expected LO,HI, got '${text}'`);
+  return [values[0]!, values[1]!];
+}
+
+/** Cycles options: `--n-cycles C`, `--n-cycles C1,C2,…` or `--n-cycles-factor K` (default factor 3). */
+export function parseCycles(nCycles: string | undefined, factor: string | undefined): CyclesSpec | undefined {
+  if (nCycles !== undefined && factor !== undefined) {
+    throw new InvalidParameterError('give either --n-cycles or --n-cycles-factor, not both');
+  }
+  if (factor !== undefined) return { kind: 'factor', factor: parsePositive('--n-cycles-factor', factor) };
+  if (nCycles === undefined) return undefined;
+  const values = parseNumberList('--n-cycles', nCycles);
+  const bad = values.find((v) => v <= 0);
+  if (bad !== undefined) throw new InvalidParameterError(`--n-cycles: ${bad} must be > 0`);
+  return values.length === 1 ? { kind: 'fixed', nCycles: values[0]! } : { kind: 'perFrequency', nCycles: values };
+}
+
+/**
+ * ROI options: `--roi NAME` or `--roi E1,E2,…` (electrodes 1–32), or `--channels I1,I2,…` (0-based).
+ */
+export function parseRoiOption(roi: string | undefined, channels: string | undefined): RoiSpec {
+  if ((roi === undefined) === (channels === undefined)) {
+    throw new InvalidParameterError('give exactly one of --roi NAME|E1,E2,… or --channels I1,I2,…');
+  }
+  if (channels !== undefined) return { channels: parseIntegerList('--channels', channels, 0) };
+  const text = roi!.trim();
+  if (/^[\d\s,.+-]+$/.test(text)) return { electrodes: parseIntegerList('--roi', text, Number.MIN_SAFE_INTEGER) };
+  if (text === '') throw new InvalidParameterError('--roi: empty ROI name');
+  return { name: text };
+}

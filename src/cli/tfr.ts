@@ -1,0 +1,63 @@
+/** `eeg-parallel tfr`: Morlet power of an .npy array (SPEC 5), like MNE `tfr_array_morlet(..., output='power')`. */
+import type { Command } from 'commander';
+import { createWaveletBank, morletPower } from '../dsp/convolve.js';
+import { InvalidParameterError } from '../errors.js';
+import { readNpyFloat64, writeNpy } from '../io/npy.js';
+import { resolveTfrParams } from '../analysis/roi-spectrogram.js';
+import { parseCycles, parseNumberList, parseInteger, parsePositive, parseRange } from './parse.js';
+
+interface TfrCliOptions {
+  input: string;
+  sfreq: string;
+  freqs?: string;
+  freqRange?: string;
+  nFreqs?: string;
+  nCycles?: string;
+  nCyclesFactor?: string;
+  zeroMean: boolean;
+  output: string;
+}
+
+export function registerTfr(program: Command): void {
+  program
+    .command('tfr')
+    .description('Morlet power of an (n_channels, n_times) or (n_times,) .npy array → (n_channels, n_freqs, n_times) float64 .npy')
+    .requiredOption('--input <X.npy>', 'EEG array, float64 or float32, C or Fortran order')
+    .requiredOption('--sfreq <Hz>', 'sampling rate, Hz')
+    .option('--freqs <F1,F2,...>', 'explicit frequencies, Hz')
+    .option('--freq-range <LO,HI>', 'geomspace range, Hz (default 3,8)')
+    .option('--n-freqs <N>', 'number of geomspace frequencies (default 20)')
+    .option('--n-cycles <C|C1,C2,...>', 'fixed cycles, or one value per frequency')
+    .option('--n-cycles-factor <K>', 'cycles = max(3, K·f) (default 3)')
+    .option('--no-zero-mean', 'do not subtract the wavelet mean (MNE zero_mean=False)')
+    .requiredOption('--output <P.npy>', 'output power, float64, C order')
+    .action(async (opts: TfrCliOptions) => {
+      await runTfr(opts);
+    });
+}
+
+async function runTfr(opts: TfrCliOptions): Promise<void> {
+  const sfreq = parsePositive('--sfreq', opts.sfreq);
+  if (opts.freqs !== undefined && (opts.freqRange !== undefined || opts.nFreqs !== undefined)) {
+    throw new InvalidParameterError('give either --freqs or --freq-range/--n-freqs, not both');
+  }
+  const cycles = parseCycles(opts.nCycles, opts.nCyclesFactor);
+  const params = resolveTfrParams(
+    {
+      ...(opts.freqs !== undefined && { freqs: parseNumberList('--freqs', opts.freqs) }),
+      ...(opts.freqRange !== undefined && { freqRange: parseRange('--freq-range', opts.freqRange) }),
+      ...(opts.nFreqs !== undefined && { nFreqs: parseInteger('--n-freqs', opts.nFreqs, 1) }),
+      ...(cycles !== undefined && { cycles }),
+      zeroMean: opts.zeroMean,
+    },
+    sfreq,
+  );
+  const { data, shape } = readNpyFloat64(opts.input, { minDims: 1, maxDims: 2 });
+  const [nChannels, nTimes] = shape.length === 1 ? [1, shape[0]!] : [shape[0]!, shape[1]!];
+  if (nChannels < 1 || nTimes < 1) {
+    throw new InvalidParameterError(`${opts.input}: shape (${shape.join(', ')}) has no samples; expected (n_channels, n_times) with both >= 1`);
+  }
+  const bank = createWaveletBank(params, nTimes);
+  const power = morletPower(data, nChannels, bank);
+  await writeNpy(opts.output, power, [nChannels, params.freqs.length, nTimes]);
+}

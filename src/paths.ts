@@ -1,0 +1,25 @@
+/** Locating files shipped with the package (data tables, workers), from source or compiled code. */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+let root: string | undefined;
+
+/** The package root: the nearest ancestor directory of this module holding package.json. */
+export function packageRoot(): string {
+  if (root === undefined) {
+    let dir = dirname(fileURLToPath(import.meta.url));
+    while (!existsSync(join(dir, 'package.json'))) {
+      const parent = dirname(dir);
+      if (parent === dir) throw new Error('eeg-parallel: package.json not found above ' + import.meta.url);
+      dir = parent;
+    }
+    root = dir;
+  }
+  return root;
+}
+
+/** A path inside the package root. */
+export function packagePath(...parts: string[]): string {
+  return join(packageRoot(), ...parts);
+}
