@@ -1,0 +1,100 @@
+/**
+ * eeg-parallel library API.
+ *
+ * Shapes are given as (rows, columns) of C-ordered Float64Arrays; times in seconds, frequencies
+ * in Hz, power in (recording units)². See README.md for a tour.
+ */
+export * from './errors.js';
+export { VERSION } from './version.js';
+
+// DSP: grids, wavelets, convolution.
+export {
+  geomspace,
+  linspace,
+  frequencyGrid,
+  cyclesFor,
+  validateFreqs,
+  DEFAULT_CYCLES,
+  type CyclesSpec,
+} from './dsp/grid.js';
+export { morletWavelet, morletLength, type MorletWavelet } from './dsp/morlet.js';
+export {
+  createWaveletBank,
+  morletPower,
+  streamMorletPower,
+  type WaveletBank,
+  type WaveletBankOptions,
+  type WaveletParams,
+  type PowerBlockSink,
+} from './dsp/convolve.js';
+
+// Analysis.
+export {
+  resolveRoi,
+  parseRoiMap,
+  parseElectrodeTable,
+  loadDefaultRoiMap,
+  loadDefaultElectrodeTable,
+  type RoiSpec,
+  type ResolvedRoi,
+  type RoiMap,
+  type ElectrodeTable,
+  type RoiTables,
+} from './analysis/roi.js';
+export {
+  DEFAULT_SFREQ,
+  validateSessionData,
+  channelSamples,
+  type EegMatrix,
+  type SessionData,
+} from './analysis/session-data.js';
+export {
+  planEventWindows,
+  searchSortedLeft,
+  sizeLabel,
+  type WindowPlan,
+  type EventWindow,
+  type InvalidEvent,
+  type InvalidEventReason,
+} from './analysis/events.js';
+export { STD_FLOOR } from './analysis/channel-power.js';
+export {
+  computeRoiThetaSpectrogram,
+  resolveTfrParams,
+  DEFAULT_FREQ_RANGE,
+  DEFAULT_N_FREQS,
+  type TfrOptions,
+  type RoiSpectrogram,
+  type RoiSpectrogramOptions,
+} from './analysis/roi-spectrogram.js';
+export {
+  analyzeSession,
+  DEFAULT_WINDOW_DURATION,
+  type AnalysisOptions,
+  type SessionAnalysis,
+  type SizeWindows,
+} from './analysis/session.js';
+export {
+  analyzeRat,
+  crossRatMeans,
+  NoUsableSessionError,
+  type IndexedSession,
+  type RatAnalysis,
+  type FailedSession,
+  type SizeMean,
+  type CrossRatMean,
+  type RatMeans,
+} from './analysis/rat.js';
+
+// Data.
+export { syntheticSession, type SyntheticSessionOptions } from './synthetic/session.js';
+export {
+  readNpy,
+  readNpyFloat64,
+  parseNpy,
+  npyToFloat64,
+  encodeNpy,
+  writeNpy,
+  type NpyArray,
+  type NpyDtype,
+} from './io/npy.js';
