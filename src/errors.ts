@@ -71,3 +71,14 @@ export class ArrayFormatError extends EegParallelError {
     super('array-format', message);
   }
 }
+
+/** An input file cannot be read (missing, a directory, no permission). */
+export class InputFileError extends EegParallelError {
+  constructor(path: string, cause: unknown) {
+    const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+    const why =
+      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : String((cause as Error)?.message ?? cause);
+    super('input-file', `cannot read '${path}': ${why}`);
+  }
+}
+

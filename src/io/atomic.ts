@@ -1,0 +1,118 @@
+/**
+ * Atomic file writes: write to a temporary file in the target's directory, fsync it, then rename
+ * it over the target. Why: an interrupted or failing run must never leave a truncated result
+ * file that looks complete. Readers see either the old file or the complete new one, because a
+ * rename within one directory (same filesystem) atomically replaces the directory entry.
+ */
+
+import { randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  fsyncSync,
+  openSync,
+  renameSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+
+/**
+ * Temporary sibling of `target`: hidden (leading '.'), unique per process and call
+ * (`.<name>.<pid>.<random hex>.tmp`), in the same directory so the final rename stays on one
+ * filesystem.
+ */
+function tempPathFor(target: string): string {
+  const abs = resolve(target);
+  return join(
+    dirname(abs),
+    `.${basename(abs)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`,
+  );
+}
+
+/** Best-effort fsync of a directory so the rename itself is durable; ignored where unsupported. */
+function fsyncDirSync(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch {
+    // Not supported on every platform/filesystem (e.g. Windows); the data file itself is synced.
+  } finally {
+    if (fd !== undefined) {
+      try {
+        closeSync(fd);
+      } catch {
+        // ignore
+      }
+    }
+  }
+}
+
+/**
+ * Atomically replace (or create) the file at `path` with `data` (strings are written as UTF-8).
+ *
+ * Writes a temporary file in the same directory, fsyncs it, and renames it over `path`. On any
+ * failure the temporary file is removed and the error propagates; an existing file at `path` is
+ * left untouched.
+ */
+export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
+  const tmp = tempPathFor(path);
+  let fh: FileHandle | undefined;
+  let created = false;
+  try {
+    fh = await open(tmp, 'wx');
+    created = true;
+    await fh.writeFile(data);
+    await fh.sync();
+    const h = fh;
+    fh = undefined;
+    await h.close();
+    await rename(tmp, path);
+    created = false;
+  } catch (err) {
+    if (fh !== undefined) {
+      await fh.close().catch(() => undefined);
+    }
+    if (created) {
+      await unlink(tmp).catch(() => undefined);
+    }
+    throw err;
+  }
+  fsyncDirSync(dirname(resolve(path)));
+}
+
+/** Synchronous variant of {@link writeFileAtomic} with the same semantics. */
+export function writeFileAtomicSync(path: string, data: Uint8Array | string): void {
+  const tmp = tempPathFor(path);
+  let fd: number | undefined;
+  let created = false;
+  try {
+    fd = openSync(tmp, 'wx');
+    created = true;
+    writeFileSync(fd, data);
+    fsyncSync(fd);
+    const f = fd;
+    fd = undefined;
+    closeSync(f);
+    renameSync(tmp, path);
+    created = false;
+  } catch (err) {
+    if (fd !== undefined) {
+      try {
+        closeSync(fd);
+      } catch {
+        // ignore: the original error is more useful
+      }
+    }
+    if (created) {
+      try {
+        unlinkSync(tmp);
+      } catch {
+        // ignore
+      }
+    }
+    throw err;
+  }
+  fsyncDirSync(dirname(resolve(path)));
+}

@@ -1,0 +1,131 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { writeFileAtomic, writeFileAtomicSync } from '../src/io/atomic.js';
+
+function withTempDir(fn: (dir: string) => Promise<void> | void): () => Promise<void> {
+  return async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'atomic-test-'));
+    try {
+      await fn(dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+}
+
+const variants = [
+  { name: 'writeFileAtomic', write: (p: string, d: Uint8Array | string) => writeFileAtomic(p, d) },
+  {
+    name: 'writeFileAtomicSync',
+    write: async (p: string, d: Uint8Array | string): Promise<void> => {
+      writeFileAtomicSync(p, d); // a throw here becomes a rejection of this async wrapper
+    },
+  },
+];
+
+for (const { name, write } of variants) {
+  test(`${name}: writes bytes and strings, creates and overwrites, leaves no temp files`, withTempDir(async (dir) => {
+    const target = join(dir, 'result.bin');
+    const bytes = new Uint8Array([0, 1, 2, 250, 255]);
+    await write(target, bytes);
+    assert.deepEqual(new Uint8Array(readFileSync(target)), bytes);
+    await write(target, 'héllo\n');
+    assert.equal(readFileSync(target, 'utf8'), 'héllo\n');
+    // a subarray view writes exactly its own bytes
+    const big = new Uint8Array([9, 9, 7, 8, 9, 9]);
+    await write(target, big.subarray(2, 4));
+    assert.deepEqual(new Uint8Array(readFileSync(target)), new Uint8Array([7, 8]));
+    await write(target, '');
+    assert.equal(readFileSync(target).length, 0);
+    assert.deepEqual(readdirSync(dir), ['result.bin']);
+  }));
+
+  test(`${name}: missing target directory -> error propagates, nothing left behind`, withTempDir(async (dir) => {
+    const target = join(dir, 'no', 'such', 'dir', 'out.txt');
+    await assert.rejects(write(target, 'data'), (err: NodeJS.ErrnoException) => {
+      assert.equal(err.code, 'ENOENT');
+      return true;
+    });
+    assert.deepEqual(readdirSync(dir), []);
+  }));
+
+  test(`${name}: failure at rename (target is a directory) -> error propagates, temp removed`, withTempDir(async (dir) => {
+    const target = join(dir, 'taken');
+    mkdirSync(target);
+    writeFileSync(join(target, 'inner.txt'), 'keep me');
+    await assert.rejects(write(target, 'new data'), (err: NodeJS.ErrnoException) => {
+      assert.ok(['EISDIR', 'ENOTEMPTY', 'EEXIST', 'EPERM'].includes(err.code ?? ''), String(err));
+      return true;
+    });
+    assert.deepEqual(readdirSync(dir), ['taken']);
+    assert.equal(readFileSync(join(target, 'inner.txt'), 'utf8'), 'keep me');
+  }));
+}
+
+test('concurrent writers to one target: each write complete, unique temp names, no leftovers', withTempDir(async (dir) => {
+  const target = join(dir, 'shared.txt');
+  const contents = Array.from({ length: 25 }, (_, i) => `writer ${i} `.repeat(1000 + i));
+  await Promise.all(contents.map((c) => writeFileAtomic(target, c)));
+  assert.ok(contents.includes(readFileSync(target, 'utf8')));
+  assert.deepEqual(readdirSync(dir), ['shared.txt']);
+}));
+
+test('the target is never observed truncated while being overwritten', withTempDir(async (dir) => {
+  const target = join(dir, 'big.bin');
+  const a = Buffer.alloc(3 << 20, 0x61);
+  const b = Buffer.alloc(5 << 20, 0x62);
+  writeFileSync(target, a);
+  let observations = 0;
+  for (let round = 0; round < 6; round++) {
+    const next = round % 2 === 0 ? b : a;
+    let done = false;
+    const p = writeFileAtomic(target, next).then(() => {
+      done = true;
+    });
+    while (!done) {
+      const seen = readFileSync(target);
+      observations++;
+      assert.ok(seen.equals(a) || seen.equals(b), `observed a partial file of ${seen.length} bytes`);
+      await new Promise((r) => setImmediate(r));
+    }
+    await p;
+    assert.equal(readFileSync(target).length, next.length);
+  }
+  assert.ok(observations >= 6);
+  assert.deepEqual(readdirSync(dir), ['big.bin']);
+}));
+
+// A real mid-write failure: run the writer in a child process with a file-size limit
+// (`ulimit -f`), so writing the temp file fails with EFBIG after some bytes hit the disk.
+const atomicModule = new URL('../src/io/atomic.js', import.meta.url).href;
+const canLimit = process.platform !== 'win32' && existsSync('/bin/sh');
+
+for (const fn of ['writeFileAtomic', 'writeFileAtomicSync'] as const) {
+  test(
+    `${fn}: a write failing midway (EFBIG) keeps the old content intact and removes the temp file`,
+    { skip: canLimit ? false : 'needs /bin/sh and ulimit (POSIX)' },
+    withTempDir((dir) => {
+      const target = join(dir, 'result.txt');
+      writeFileSync(target, 'old complete content\n');
+      const script = [
+        `import { ${fn} } from ${JSON.stringify(atomicModule)};`,
+        `try { await ${fn}(process.argv[1], new Uint8Array(1 << 20).fill(120)); console.log('NO ERROR'); }`,
+        `catch (e) { console.log('ERROR ' + e.code); }`,
+      ].join('\n');
+      const r = spawnSync(
+        '/bin/sh',
+        ['-c', 'ulimit -f 16 && exec "$0" "$@"', process.execPath, '--input-type=module', '-e', script, target],
+        { encoding: 'utf8' },
+      );
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stdout.trim(), 'ERROR EFBIG');
+      assert.equal(readFileSync(target, 'utf8'), 'old complete content\n');
+      assert.deepEqual(readdirSync(dir), ['result.txt']);
+    }),
+  );
+}
