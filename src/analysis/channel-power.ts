@@ -94,29 +94,43 @@ export function computeChannelRows(
 }
 
 /**
- * Adds one channel's z-scores to an ROI accumulator, `acc[r, t] += (P[r, t] − mean[f]) / std[f]`
- * with f = r mod n_freqs, for rows of `rowLength` samples: full power is (n_freqs, n_times),
- * windows are (n_windows, n_freqs, window_samples). Channels must be added in ROI order.
+ * Adds one channel's z-scores to the ROI sum for the frequency rows `freqIndices`:
+ * `acc[g, f, t] += (values[g, f, t] − mean[f]) / std[f]`, where values/acc have shape
+ * (n_groups, n_freqs, rowLength): full power is one group of n_times samples, event windows are
+ * n_windows groups of window_samples. Channels must be added in ROI order (numpy sums the
+ * stacked z-scores along the channel axis in order); every path uses this one function.
  */
-export function accumulateZ(
+export function accumulateZRows(
   acc: Float64Array,
-  power: Float64Array,
+  values: Float64Array,
   mean: Float64Array,
   std: Float64Array,
   nFreqs: number,
   rowLength: number,
+  freqIndices: ArrayLike<number>,
 ): void {
-  const nRows = power.length / rowLength;
-  for (let r = 0; r < nRows; r++) {
-    const f = r % nFreqs;
-    const m = mean[f]!;
-    const s = std[f]!;
-    const off = r * rowLength;
-    for (let t = off, end = off + rowLength; t < end; t++) acc[t] = acc[t]! + (power[t]! - m) / s;
+  const nGroups = values.length / (nFreqs * rowLength);
+  for (let g = 0; g < nGroups; g++) {
+    for (let r = 0; r < freqIndices.length; r++) {
+      const f = freqIndices[r]!;
+      const m = mean[f]!;
+      const s = std[f]!;
+      const off = (g * nFreqs + f) * rowLength;
+      for (let t = off, end = off + rowLength; t < end; t++) acc[t] = acc[t]! + (values[t]! - m) / s;
+    }
   }
 }
 
-/** Divides every element by n (numpy's `mean` divides the sum; it does not multiply by 1/n). */
-export function divideInPlace(acc: Float64Array, n: number): void {
-  for (let i = 0; i < acc.length; i++) acc[i] = acc[i]! / n;
+/**
+ * Turns the ROI sum into the mean for the rows `freqIndices` (shape as in
+ * {@link accumulateZRows}). Divides, as numpy's `mean` does, rather than multiplying by 1/n.
+ */
+export function divideRows(acc: Float64Array, n: number, nFreqs: number, rowLength: number, freqIndices: ArrayLike<number>): void {
+  const nGroups = acc.length / (nFreqs * rowLength);
+  for (let g = 0; g < nGroups; g++) {
+    for (let r = 0; r < freqIndices.length; r++) {
+      const off = (g * nFreqs + freqIndices[r]!) * rowLength;
+      for (let t = off, end = off + rowLength; t < end; t++) acc[t] = acc[t]! / n;
+    }
+  }
 }

@@ -4,8 +4,11 @@
  */
 import { createWaveletBank, type WaveletBank, type WaveletParams } from '../dsp/convolve.js';
 import { cyclesFor, DEFAULT_CYCLES, frequencyGrid, validateFreqs, type CyclesSpec } from '../dsp/grid.js';
-import { RoiError } from '../errors.js';
-import { accumulateZ, computeChannelRows, divideInPlace, type ChannelOutputs, type WindowLayout } from './channel-power.js';
+import { InvalidParameterError, RoiError } from '../errors.js';
+import { chooseStrategy, type ProblemSize } from '../parallel/auto.js';
+import { runChannelJobs, type ChannelStrategyOptions } from '../parallel/channel-jobs.js';
+import { resolveParallelOptions, type ParallelOptions, type ResolvedParallelOptions } from '../parallel/options.js';
+import type { WindowLayout } from './channel-power.js';
 import { assertFiniteChannels, channelSamples, sessionSfreq, type EegMatrix } from './session-data.js';
 
 /** Time-frequency parameters as a user gives them. */
@@ -67,58 +70,6 @@ export interface RoiWindows {
   channelStd: Float64Array;
 }
 
-/**
- * Accumulates per-channel z-scores into the ROI mean strictly in ROI order, whatever order the
- * channels complete in, so every execution order gives bitwise identical sums.
- */
-export class OrderedRoiAccumulator {
-  readonly sum: Float64Array;
-  readonly channelMean: Float64Array;
-  readonly channelStd: Float64Array;
-  private next = 0;
-  private readonly pending = new Map<number, ChannelOutputs>();
-
-  /**
-   * @param nRoi number of ROI channels
-   * @param nFreqs frequencies per channel
-   * @param length elements of one channel's reduced output (n_freqs·n_times or n_windows·n_freqs·W)
-   * @param rowLength samples per row (n_times, or window_samples)
-   * @param source which output of a channel is reduced
-   */
-  constructor(
-    private readonly nRoi: number,
-    private readonly nFreqs: number,
-    length: number,
-    private readonly rowLength: number,
-    private readonly source: 'power' | 'windows',
-  ) {
-    this.sum = new Float64Array(length);
-    this.channelMean = new Float64Array(nRoi * nFreqs);
-    this.channelStd = new Float64Array(nRoi * nFreqs);
-  }
-
-  /** Hands over ROI channel `position`'s finished outputs (any order, once each). */
-  add(position: number, outputs: ChannelOutputs): void {
-    this.pending.set(position, outputs);
-    for (let o = this.pending.get(this.next); o !== undefined; o = this.pending.get(this.next)) {
-      this.pending.delete(this.next);
-      const values = this.source === 'power' ? o.power : o.windows;
-      if (values === null) throw new Error(`channel ${this.next} has no ${this.source} output`);
-      accumulateZ(this.sum, values, o.mean, o.std, this.nFreqs, this.rowLength);
-      this.channelMean.set(o.mean, this.next * this.nFreqs);
-      this.channelStd.set(o.std, this.next * this.nFreqs);
-      this.next++;
-    }
-  }
-
-  /** The ROI mean; call once all channels were added. */
-  finish(): Float64Array {
-    if (this.next !== this.nRoi) throw new Error(`only ${this.next} of ${this.nRoi} ROI channels were added`);
-    divideInPlace(this.sum, this.nRoi);
-    return this.sum;
-  }
-}
-
 /** Checks ROI channels against the recording and for non-finite samples. */
 export function validateRoiChannels(recording: EegMatrix, roiChannels: readonly number[]): void {
   if (roiChannels.length === 0) throw new RoiError('ROI is empty: give at least one channel');
@@ -126,68 +77,92 @@ export function validateRoiChannels(recording: EegMatrix, roiChannels: readonly 
   assertFiniteChannels(recording, roiChannels);
 }
 
-function allFrequencies(bank: WaveletBank): number[] {
-  return Array.from(bank.freqs, (_, i) => i);
+/**
+ * Resolves `auto` (and rejects `sessions`, which needs several sessions) for one recording.
+ */
+export function concreteStrategy(
+  parallel: ResolvedParallelOptions,
+  problem: ProblemSize,
+): ChannelStrategyOptions {
+  let { strategy, batchSize } = parallel;
+  if (strategy === 'auto') {
+    const choice = chooseStrategy(problem, parallel);
+    ({ strategy, batchSize } = choice);
+  }
+  if (strategy === 'sessions') {
+    throw new InvalidParameterError(
+      "strategy 'sessions' parallelises across sessions; for one recording use channels, frequencies, auto or sequential",
+    );
+  }
+  return { ...parallel, strategy, batchSize };
 }
 
-/**
- * Sequential ROI spectrogram with a prepared bank (the reference path that every parallel
- * strategy must match bitwise). Memory: the output plus one channel's power at a time (all
- * channels' when `returnChannelPower`).
- */
-export function roiSpectrogramSequential(
-  recording: EegMatrix,
-  roiChannels: readonly number[],
-  bank: WaveletBank,
-  returnChannelPower = false,
-): RoiSpectrogram {
-  const nFreqs = bank.freqs.length;
-  const nTimes = bank.nTimes;
-  const rowSize = nFreqs * nTimes;
-  const acc = new OrderedRoiAccumulator(roiChannels.length, nFreqs, rowSize, nTimes, 'power');
-  const channelPower = returnChannelPower ? new Float64Array(roiChannels.length * rowSize) : null;
-  let scratch: Float64Array | null = null;
-  roiChannels.forEach((c, position) => {
-    const power = channelPower?.subarray(position * rowSize, (position + 1) * rowSize) ?? (scratch ??= new Float64Array(rowSize));
-    const out: ChannelOutputs = { mean: new Float64Array(nFreqs), std: new Float64Array(nFreqs), power, windows: null };
-    computeChannelRows(channelSamples(recording, c), bank, allFrequencies(bank), out, null);
-    acc.add(position, out);
-  });
+function roiJobs(recording: EegMatrix, roiChannels: readonly number[], bank: WaveletBank) {
   return {
-    freqs: bank.freqs,
-    nCycles: bank.nCycles,
-    roiChannels: [...roiChannels],
-    roiPower: acc.finish(),
-    channelMean: acc.channelMean,
-    channelStd: acc.channelStd,
-    channelPower,
+    signals: roiChannels.map((c) => channelSamples(recording, c)),
+    names: roiChannels.map((c) => `channel ${c}`),
+    bank,
   };
 }
 
 /**
- * Sequential ROI event windows: the same values as slicing {@link roiSpectrogramSequential}'s
- * ROI power at the window starts (bitwise), without ever holding a full power row.
+ * ROI spectrogram with a prepared bank. Memory: the output plus the power rows of the channels
+ * in flight (all channels' when `returnChannelPower`).
  */
-export function roiWindowsSequential(
+export async function roiSpectrogram(
+  recording: EegMatrix,
+  roiChannels: readonly number[],
+  bank: WaveletBank,
+  returnChannelPower: boolean,
+  parallel: ResolvedParallelOptions,
+): Promise<RoiSpectrogram> {
+  const rowSize = bank.freqs.length * bank.nTimes;
+  const concrete = concreteStrategy(parallel, problemOf(roiChannels, bank, true));
+  const result = await runChannelJobs(
+    {
+      ...roiJobs(recording, roiChannels, bank),
+      layout: null,
+      keptPower: returnChannelPower ? new Float64Array(roiChannels.length * rowSize) : null,
+      roi: { source: 'power' },
+    },
+    concrete,
+  );
+  return {
+    freqs: bank.freqs,
+    nCycles: bank.nCycles,
+    roiChannels: [...roiChannels],
+    roiPower: result.roiMean!,
+    channelMean: result.channelMean,
+    channelStd: result.channelStd,
+    channelPower: result.keptPower,
+  };
+}
+
+/**
+ * ROI event windows: bitwise the slices of {@link roiSpectrogram}'s ROI power at the window
+ * starts, without ever holding a full power row.
+ */
+export async function roiWindows(
   recording: EegMatrix,
   roiChannels: readonly number[],
   bank: WaveletBank,
   layout: WindowLayout,
-): RoiWindows {
-  const nFreqs = bank.freqs.length;
-  const size = layout.starts.length * nFreqs * layout.windowSamples;
-  const acc = new OrderedRoiAccumulator(roiChannels.length, nFreqs, size, layout.windowSamples, 'windows');
-  const windows = new Float64Array(size);
-  roiChannels.forEach((c, position) => {
-    const out: ChannelOutputs = { mean: new Float64Array(nFreqs), std: new Float64Array(nFreqs), power: null, windows };
-    computeChannelRows(channelSamples(recording, c), bank, allFrequencies(bank), out, layout);
-    acc.add(position, out);
-  });
-  return { windows: acc.finish(), channelMean: acc.channelMean, channelStd: acc.channelStd };
+  parallel: ResolvedParallelOptions,
+): Promise<RoiWindows> {
+  const concrete = concreteStrategy(parallel, problemOf(roiChannels, bank, false));
+  const result = await runChannelJobs(
+    { ...roiJobs(recording, roiChannels, bank), layout, keptPower: null, roi: { source: 'windows' } },
+    concrete,
+  );
+  return { windows: result.roiMean!, channelMean: result.channelMean, channelStd: result.channelStd };
+}
+
+function problemOf(roiChannels: readonly number[], bank: WaveletBank, fullPower: boolean): ProblemSize {
+  return { nChannels: roiChannels.length, nFreqs: bank.freqs.length, nTimes: bank.nTimes, nSessions: 1, fullPower };
 }
 
 /** Options of {@link computeRoiThetaSpectrogram}. */
-export interface RoiSpectrogramOptions extends TfrOptions {
+export interface RoiSpectrogramOptions extends TfrOptions, ParallelOptions {
   /** Also return per-channel power, shape (n_roi, n_freqs, n_times) (large). */
   returnChannelPower?: boolean;
 }
@@ -197,6 +172,8 @@ export interface RoiSpectrogramOptions extends TfrOptions {
  *
  * @param recording EEG (n_channels, n_times) with its sampling rate (default 200 Hz)
  * @param roiChannels 0-based channel indices, averaged in this order
+ * @param options frequencies/cycles, and the parallel strategy (default sequential); every
+ *   strategy gives bitwise identical results
  * @throws RoiError empty ROI; ChannelRangeError channel out of range; NonFiniteDataError NaN/Inf
  *   in a used channel; InvalidParameterError bad freqs/cycles
  */
@@ -207,6 +184,7 @@ export async function computeRoiThetaSpectrogram(
 ): Promise<RoiSpectrogram> {
   const params = resolveTfrParams(options, sessionSfreq(recording));
   validateRoiChannels(recording, roiChannels);
+  const parallel = resolveParallelOptions(options);
   const bank = createWaveletBank(params, recording.nTimes);
-  return roiSpectrogramSequential(recording, roiChannels, bank, options.returnChannelPower ?? false);
+  return roiSpectrogram(recording, roiChannels, bank, options.returnChannelPower ?? false, parallel);
 }

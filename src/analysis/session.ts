@@ -4,19 +4,14 @@
 import { createWaveletBank } from '../dsp/convolve.js';
 import { planEventWindows, sizeLabel, windowSizes, type InvalidEvent, type WindowPlan } from './events.js';
 import { resolveRoi, type ResolvedRoi, type RoiSpec, type RoiTables } from './roi.js';
-import {
-  resolveTfrParams,
-  roiSpectrogramSequential,
-  roiWindowsSequential,
-  validateRoiChannels,
-  type TfrOptions,
-} from './roi-spectrogram.js';
+import { resolveParallelOptions, type ParallelOptions } from '../parallel/options.js';
+import { resolveTfrParams, roiSpectrogram, roiWindows, validateRoiChannels, type TfrOptions } from './roi-spectrogram.js';
 import { sessionSfreq, validateSessionData, type SessionData } from './session-data.js';
 
 export const DEFAULT_WINDOW_DURATION = 1.0;
 
 /** Options of a session (and rat) analysis. */
-export interface AnalysisOptions extends TfrOptions {
+export interface AnalysisOptions extends TfrOptions, ParallelOptions {
   /** The ROI: a name from the ROI map, electrode numbers, or channel indices. */
   roi: RoiSpec;
   /** Event window length, s (default 1.0). */
@@ -120,6 +115,7 @@ export async function analyzeSession(
   const roi = resolveRoi(options.roi, session.ratId, options.tables);
   const params = resolveTfrParams(options, sfreq);
   const windowDuration = options.windowDuration ?? DEFAULT_WINDOW_DURATION;
+  const parallel = resolveParallelOptions(options);
   const plan = planEventWindows(session.eegTime, session.nmPeakTimes, session.nmSizes, windowDuration, sfreq);
   validateRoiChannels(session, roi.channels);
 
@@ -132,12 +128,12 @@ export async function analyzeSession(
   let channelMean: Float64Array;
   let channelStd: Float64Array;
   if (options.saveRoiPower) {
-    const spec = roiSpectrogramSequential(session, roi.channels, bank);
+    const spec = await roiSpectrogram(session, roi.channels, bank, false, parallel);
     roiPower = spec.roiPower;
     ({ channelMean, channelStd } = spec);
     windows = sliceWindows(roiPower, session.nTimes, nFreqs, layout.starts, layout.windowSamples);
   } else {
-    ({ windows, channelMean, channelStd } = roiWindowsSequential(session, roi.channels, bank, layout));
+    ({ windows, channelMean, channelStd } = await roiWindows(session, roi.channels, bank, layout, parallel));
   }
   const computeSeconds = (performance.now() - started) / 1000;
 

@@ -48,7 +48,10 @@ export interface WaveletBank extends WaveletParams {
   readonly blockLength: number;
   /** Wavelet lengths L per frequency (odd), shape (n_freqs,). */
   readonly lengths: Int32Array;
-  /** conj(FFT_M(G_f)) / M, interleaved complex, shape (n_freqs, 2·M). */
+  /**
+   * conj(FFT_M(G_f)) / M, interleaved complex, shape (n_freqs, 2·M), in a SharedArrayBuffer so
+   * worker threads read the same spectra without a copy.
+   */
   readonly spectra: Float64Array;
 }
 
@@ -56,8 +59,6 @@ export interface WaveletBank extends WaveletParams {
 export interface WaveletBankOptions {
   /** Force an FFT size (power of two ≥ 2H + 2); by default chosen by a cost model. */
   fftSize?: number;
-  /** Allocate `spectra` in a SharedArrayBuffer so worker threads can read it without a copy. */
-  shared?: boolean;
 }
 
 /** Largest FFT size the cost model picks on its own: bigger transforms fall out of cache. */
@@ -104,7 +105,7 @@ export function createWaveletBank(params: WaveletParams, nTimes: number, options
     );
   }
   const bytes = nFreqs * 2 * fftSize * Float64Array.BYTES_PER_ELEMENT;
-  const spectra = new Float64Array(options.shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+  const spectra = new Float64Array(new SharedArrayBuffer(bytes));
   const plan = fftPlan(fftSize);
   const kernel = new Float64Array(2 * fftSize);
   const spectrum = new Float64Array(2 * fftSize);

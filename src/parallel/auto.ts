@@ -1,0 +1,71 @@
+/**
+ * The `auto` strategy rule (documented in docs/parallelism.md; thresholds measured there with
+ * `npm run bench:auto`).
+ *
+ * 1. One job, or less work than AUTO_MIN_TF_POINTS time-frequency points per task wave → sequential:
+ *    pool dispatch and result hand-over cost more than they save.
+ * 2. Several sessions and at least as many sessions as jobs → `sessions` (coarsest unit, no
+ *    per-channel synchronisation, each worker streams its own session).
+ * 3. ROI channels a multiple of the jobs, or at least AUTO_MIN_CHANNELS_PER_JOB per job →
+ *    `channels` (one task per channel, all its frequencies share each block's signal FFT),
+ *    unless keeping `jobs` full power rows in flight would exceed the memory budget.
+ * 4. Otherwise → `frequencies` with batches of ⌈n_freqs / jobs⌉ rows, which balances uneven
+ *    channel counts (e.g. 3 channels on 2 cores) at the price of one extra signal FFT per batch.
+ */
+import type { ResolvedParallelOptions } from './options.js';
+
+/** Below this many time-frequency points of work in total, auto runs sequentially. */
+export const AUTO_MIN_TF_POINTS = 400_000;
+/** With at least this many channels per job, the channel imbalance is small enough. */
+export const AUTO_MIN_CHANNELS_PER_JOB = 3;
+
+/** The size of a problem, as the rule sees it. */
+export interface ProblemSize {
+  /** ROI (or tfr) channels per session. */
+  nChannels: number;
+  nFreqs: number;
+  /** Samples per channel (per session). */
+  nTimes: number;
+  /** Sessions in the run (1 for a single session or array). */
+  nSessions: number;
+  /** Whether full power rows (n_freqs × n_times per channel) are kept in flight. */
+  fullPower: boolean;
+}
+
+export interface AutoChoice {
+  strategy: 'sequential' | 'channels' | 'frequencies' | 'sessions';
+  batchSize: number | null;
+  /** One sentence: why. */
+  reason: string;
+}
+
+/** Applies the rule; see the module comment. */
+export function chooseStrategy(problem: ProblemSize, options: Pick<ResolvedParallelOptions, 'jobs' | 'maxMemoryBytes'>): AutoChoice {
+  const { nChannels, nFreqs, nTimes, nSessions } = problem;
+  const jobs = options.jobs;
+  const tfPoints = nChannels * nFreqs * nTimes * nSessions;
+  if (jobs === 1) return { strategy: 'sequential', batchSize: null, reason: 'one job' };
+  if (tfPoints < AUTO_MIN_TF_POINTS) {
+    return {
+      strategy: 'sequential',
+      batchSize: null,
+      reason: `${tfPoints} time-frequency points < ${AUTO_MIN_TF_POINTS}: too little work to pay for dispatch`,
+    };
+  }
+  if (nSessions >= 2 && nSessions >= jobs) {
+    return { strategy: 'sessions', batchSize: 1, reason: `${nSessions} sessions >= ${jobs} jobs` };
+  }
+  const powerBytes = problem.fullPower ? nFreqs * nTimes * 8 * (jobs + 1) : 0;
+  const balanced = nChannels % jobs === 0 || nChannels >= AUTO_MIN_CHANNELS_PER_JOB * jobs;
+  if (balanced && powerBytes <= options.maxMemoryBytes) {
+    return { strategy: 'channels', batchSize: null, reason: `${nChannels} channels spread evenly over ${jobs} jobs` };
+  }
+  const batchSize = Math.max(1, Math.ceil(nFreqs / jobs));
+  return {
+    strategy: 'frequencies',
+    batchSize,
+    reason: balanced
+      ? `full power of ${jobs + 1} channels exceeds the memory budget; batches of ${batchSize} frequencies`
+      : `${nChannels} channels do not divide evenly over ${jobs} jobs; batches of ${batchSize} frequencies`,
+  };
+}

@@ -1,0 +1,90 @@
+/**
+ * Parallel execution options (SPEC 4) and their validation.
+ */
+import { availableParallelism } from 'node:os';
+import { InvalidParameterError } from '../errors.js';
+
+/** How work is split. `sequential` is the reference path. */
+export type Strategy = 'sequential' | 'channels' | 'frequencies' | 'sessions' | 'auto';
+/** Where work runs: worker threads on shared memory (default), or child processes (copies). */
+export type Backend = 'threads' | 'processes';
+
+export const STRATEGIES: readonly Strategy[] = ['sequential', 'channels', 'frequencies', 'sessions', 'auto'];
+export const BACKENDS: readonly Backend[] = ['threads', 'processes'];
+
+/** Parallel options accepted by every compute entry point of the API. */
+export interface ParallelOptions {
+  /** Default `sequential` in the library; the CLI defaults to `auto`. */
+  strategy?: Strategy;
+  /** Workers (default: available cores). More than the cores is allowed, with a warning. */
+  jobs?: number;
+  /** Default `threads`. */
+  backend?: Backend;
+  /** Frequencies per task (`frequencies`) or sessions per task (`sessions`); default: balanced. */
+  batchSize?: number;
+  /** Upper bound on bytes of intermediate results in flight (default 4 GiB). */
+  maxMemoryBytes?: number;
+}
+
+/** Options with every default filled in and validated. */
+export interface ResolvedParallelOptions {
+  strategy: Strategy;
+  jobs: number;
+  backend: Backend;
+  batchSize: number | null;
+  maxMemoryBytes: number;
+}
+
+export const DEFAULT_MAX_MEMORY_BYTES = 4 * 1024 ** 3;
+
+/** Cores available to this process. */
+export function availableCores(): number {
+  return availableParallelism();
+}
+
+/**
+ * Validates and fills defaults. More jobs than cores is allowed but emits a process warning
+ * (`EegParallelWarning`).
+ *
+ * @throws InvalidParameterError for jobs ≤ 0 or non-integer, unknown strategy/backend,
+ *   batch size < 1, or a non-positive memory budget
+ */
+export function resolveParallelOptions(options: ParallelOptions = {}): ResolvedParallelOptions {
+  const strategy = options.strategy ?? 'sequential';
+  if (!STRATEGIES.includes(strategy)) {
+    throw new InvalidParameterError(`strategy '${String(strategy)}' is unknown; expected one of ${STRATEGIES.join(', ')}`);
+  }
+  const backend = options.backend ?? 'threads';
+  if (!BACKENDS.includes(backend)) {
+    throw new InvalidParameterError(`backend '${String(backend)}' is unknown; expected threads or processes`);
+  }
+  const cores = availableCores();
+  const jobs = options.jobs ?? cores;
+  if (!Number.isInteger(jobs) || jobs < 1) {
+    throw new InvalidParameterError(`jobs must be an integer >= 1, got ${jobs}`);
+  }
+  if (jobs > cores) {
+    process.emitWarning(`jobs=${jobs} is more than the ${cores} available cores; workers will share cores`, 'EegParallelWarning');
+  }
+  const batchSize = options.batchSize ?? null;
+  if (batchSize !== null && (!Number.isInteger(batchSize) || batchSize < 1)) {
+    throw new InvalidParameterError(`batch size must be an integer >= 1, got ${batchSize}`);
+  }
+  const maxMemoryBytes = options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES;
+  if (!Number.isFinite(maxMemoryBytes) || maxMemoryBytes <= 0) {
+    throw new InvalidParameterError(`memory budget must be > 0 bytes, got ${maxMemoryBytes}`);
+  }
+  return { strategy, jobs, backend, batchSize, maxMemoryBytes };
+}
+
+/** Parses sizes like `4G`, `512M`, `1.5GiB`, `1000000` (bytes). */
+export function parseByteSize(text: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b)?\s*$/i.exec(text);
+  if (m === null) {
+    throw new InvalidParameterError(`memory size '${text}' is not understood; expected e.g. 512M, 4G or a number of bytes`);
+  }
+  const power = { '': 0, k: 1, m: 2, g: 3, t: 4 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g' | 't'];
+  const bytes = Number(m[1]) * 1024 ** power;
+  if (!(bytes > 0)) throw new InvalidParameterError(`memory size '${text}' must be > 0`);
+  return bytes;
+}

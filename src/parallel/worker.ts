@@ -1,0 +1,99 @@
+/**
+ * Worker entry point, for worker threads and child processes alike (workerpool runs this file
+ * in either). It only runs the pure compute functions on the data it is handed.
+ */
+import workerpool from 'workerpool';
+import { computeChannelRows, type ChannelOutputs } from '../analysis/channel-power.js';
+import { addInTurn } from '../analysis/roi-sum.js';
+import { analyzeSession } from '../analysis/session.js';
+import { EegParallelError } from '../errors.js';
+import { injectFault } from './faults.js';
+import {
+  METHOD_CHANNEL_ROWS,
+  METHOD_SESSION,
+  type ChannelRowsReply,
+  type ChannelRowsTask,
+  type SessionReply,
+  type SessionTask,
+  type WorkerErrorReply,
+} from './tasks.js';
+
+/** Worker-local scratch, reused across tasks (one per size). */
+const scratch = new Map<number, Float64Array>();
+function scratchOf(length: number): Float64Array {
+  let s = scratch.get(length);
+  if (s === undefined) {
+    scratch.clear(); // keep one buffer per worker, not one per size ever seen
+    s = new Float64Array(length);
+    scratch.set(length, s);
+  }
+  return s;
+}
+
+function channelRows(task: ChannelRowsTask): ChannelRowsReply | WorkerErrorReply | null {
+  try {
+    injectFault(task.label);
+    const nFreqs = task.bank.freqs.length;
+    const nTimes = task.bank.nTimes;
+    const nWindows = task.layout?.starts.length ?? 0;
+    const windowSamples = task.layout?.windowSamples ?? 0;
+    const shared = task.shared;
+    const power =
+      shared?.keptPower ?? (task.wantPower ? (shared !== null ? scratchOf(nFreqs * nTimes) : new Float64Array(nFreqs * nTimes)) : null);
+    const out: ChannelOutputs = {
+      mean: shared?.mean ?? new Float64Array(nFreqs),
+      std: shared?.std ?? new Float64Array(nFreqs),
+      power,
+      windows: task.layout === null ? null : new Float64Array(nWindows * nFreqs * windowSamples),
+    };
+    computeChannelRows(task.signal, task.bank, task.freqIndices, out, task.layout);
+    if (shared === null) return compactRows(out, task.freqIndices, nFreqs, nTimes, nWindows, windowSamples);
+    if (shared.roi !== null) addInTurn(shared.roi.sum, shared.roi.batch, shared.roi.position, task.freqIndices, out);
+    return null;
+  } catch (e) {
+    return asErrorReply(e);
+  }
+}
+
+/** Keeps only the task's rows, so a process sends back what it computed and nothing more. */
+function compactRows(
+  out: ChannelOutputs,
+  rows: Int32Array,
+  nFreqs: number,
+  nTimes: number,
+  nWindows: number,
+  windowSamples: number,
+): ChannelRowsReply {
+  const n = rows.length;
+  const reply: ChannelRowsReply = {
+    mean: Float64Array.from(rows, (f) => out.mean[f]!),
+    std: Float64Array.from(rows, (f) => out.std[f]!),
+    power: out.power === null ? null : new Float64Array(n * nTimes),
+    windows: out.windows === null ? null : new Float64Array(nWindows * n * windowSamples),
+  };
+  rows.forEach((f, r) => {
+    reply.power?.set(out.power!.subarray(f * nTimes, (f + 1) * nTimes), r * nTimes);
+    for (let w = 0; w < nWindows; w++) {
+      const src = (w * nFreqs + f) * windowSamples;
+      reply.windows?.set(out.windows!.subarray(src, src + windowSamples), (w * n + r) * windowSamples);
+    }
+  });
+  return reply;
+}
+
+async function session(task: SessionTask): Promise<SessionReply> {
+  injectFault(task.label);
+  try {
+    return { ok: true, analysis: await analyzeSession(task.session, task.options, task.index) };
+  } catch (e) {
+    if (e instanceof EegParallelError) return { ok: false, code: e.code, message: e.message };
+    throw e;
+  }
+}
+
+function asErrorReply(e: unknown): WorkerErrorReply {
+  if (e instanceof EegParallelError) return { workerError: { code: e.code, message: e.message } };
+  throw e;
+}
+
+workerpool.worker({ [METHOD_CHANNEL_ROWS]: channelRows, [METHOD_SESSION]: session });
