@@ -2,15 +2,15 @@
  * Multi-session (rat) and cross-rat analyses (SPEC 3.6).
  */
 import { EegParallelError } from '../errors.js';
+import { chooseStrategy } from '../parallel/auto.js';
+import { resolveParallelOptions, type ResolvedParallelOptions } from '../parallel/options.js';
+import { analyzeSessionsInPool, type IndexedSession } from '../parallel/sessions.js';
+import type { SessionOutcome } from '../parallel/tasks.js';
 import { analyzeSession, type AnalysisOptions, type SessionAnalysis } from './session.js';
 import { sizeLabel } from './events.js';
-import type { SessionData } from './session-data.js';
+import { resolveRoi } from './roi.js';
 
-/** A session of a rat and its index in the source file. */
-export interface IndexedSession {
-  index: number;
-  session: SessionData;
-}
+export type { IndexedSession };
 
 /** A session that could not be analysed. */
 export interface FailedSession {
@@ -70,10 +70,49 @@ export class NoUsableSessionError extends EegParallelError {
 /** Called after each session of a rat: done or failed. */
 export type SessionProgress = (event: { index: number; ok: boolean; reason?: string; analysis?: SessionAnalysis }) => void;
 
+/** Analyses sessions one after another on this thread, each with `options`' own strategy. */
+async function* analyzeSessionsInline(
+  sessions: Iterable<IndexedSession> | AsyncIterable<IndexedSession>,
+  options: AnalysisOptions,
+): AsyncGenerator<SessionOutcome> {
+  for await (const { index, session } of sessions) {
+    try {
+      yield { index, ok: true, analysis: await analyzeSession(session, options, index) };
+    } catch (e) {
+      if (!(e instanceof EegParallelError)) throw e;
+      yield { index, ok: false, code: e.code, message: e.message };
+    }
+  }
+}
+
 /**
- * Analyses every session of one rat in the given (file) order. A session failing with a user-facing
- * error is reported and skipped; per size, windows of all sessions are pooled in session order
- * and averaged (the sum in order divided by the count, as numpy's mean over the concatenation).
+ * The strategy for a multi-session run: `sessions` (or `auto` choosing it) runs whole sessions in
+ * workers; anything else is applied inside each session.
+ */
+function sessionLevel(parallel: ResolvedParallelOptions, sessions: unknown, options: AnalysisOptions): boolean {
+  if (parallel.strategy === 'sessions') return true;
+  if (parallel.strategy !== 'auto' || !Array.isArray(sessions) || sessions.length === 0) return false;
+  const first = (sessions as IndexedSession[])[0]!.session;
+  let nChannels: number;
+  try {
+    nChannels = resolveRoi(options.roi, first.ratId, options.tables).channels.length;
+  } catch {
+    return false; // the per-session analysis reports the ROI error
+  }
+  return (
+    chooseStrategy(
+      { nChannels, nFreqs: options.freqs?.length ?? options.nFreqs ?? 20, nTimes: first.nTimes, nSessions: sessions.length, fullPower: !!options.saveRoiPower },
+      parallel,
+    ).strategy === 'sessions'
+  );
+}
+
+/**
+ * Analyses every session of one rat in the given (file) order. A session failing with a
+ * user-facing error is reported and skipped; per size, windows of all sessions are pooled in
+ * session order and averaged (the sum in order divided by the count, as numpy's mean over the
+ * concatenation). With the `sessions` strategy, sessions run in parallel workers; the result is
+ * bitwise identical to the sequential run.
  *
  * @param sessions the rat's sessions, lazily produced if the source is large
  * @throws NoUsableSessionError when no session succeeds
@@ -84,25 +123,28 @@ export async function analyzeRat(
   options: AnalysisOptions,
   onSession?: SessionProgress,
 ): Promise<RatAnalysis> {
+  const parallel = resolveParallelOptions(options);
+  const outcomes = sessionLevel(parallel, sessions, options)
+    ? analyzeSessionsInPool(sessions, options, parallel)
+    : analyzeSessionsInline(sessions, options);
   const done: SessionAnalysis[] = [];
   const failed: FailedSession[] = [];
   const sums = new Map<number, { sum: Float64Array; nEvents: number; sessions: number[] }>();
   let reference: SessionAnalysis | null = null;
-  for await (const { index, session } of sessions) {
-    let analysis: SessionAnalysis;
-    try {
-      analysis = await analyzeSession(session, options, index);
-      if (reference !== null && analysis.windowSamples !== reference.windowSamples) {
-        throw new EegParallelError(
-          'session-data',
-          `window of ${analysis.windowSamples} samples (sfreq ${analysis.sfreq} Hz) differs from the rat's first ` +
-            `session (${reference.windowSamples} samples at ${reference.sfreq} Hz); windows cannot be pooled`,
-        );
-      }
-    } catch (e) {
-      if (!(e instanceof EegParallelError)) throw e;
-      failed.push({ index, kind: e.code, reason: e.message });
-      onSession?.({ index, ok: false, reason: e.message });
+  for await (const outcome of outcomes) {
+    const { index } = outcome;
+    if (!outcome.ok) {
+      failed.push({ index, kind: outcome.code, reason: outcome.message });
+      onSession?.({ index, ok: false, reason: outcome.message });
+      continue;
+    }
+    const analysis = outcome.analysis;
+    if (reference !== null && analysis.windowSamples !== reference.windowSamples) {
+      const reason =
+        `window of ${analysis.windowSamples} samples (sfreq ${analysis.sfreq} Hz) differs from the rat's first ` +
+        `session (${reference.windowSamples} samples at ${reference.sfreq} Hz); windows cannot be pooled`;
+      failed.push({ index, kind: 'session-data', reason });
+      onSession?.({ index, ok: false, reason });
       continue;
     }
     reference ??= analysis;

@@ -47,18 +47,19 @@ export interface ChannelRowsReply {
   windows: Float64Array | null;
 }
 
-/** One whole-session job (`sessions` strategy). */
+/** A batch of whole sessions (`sessions` strategy), analysed one after another in a worker. */
 export interface SessionTask {
+  /** "session 3" or "sessions 3, 4". */
   label: string;
-  index: number;
-  session: SessionData;
+  sessions: { index: number; session: SessionData }[];
+  /** Analysis options; the strategy inside a worker is always sequential. */
   options: AnalysisOptions;
 }
 
-/** Reply of a session job: the analysis, or the user-facing error that stopped it. */
-export type SessionReply =
-  | { ok: true; analysis: SessionAnalysis }
-  | { ok: false; code: string; message: string };
+/** Outcome of one session: the analysis, or the user-facing error that stopped it. */
+export type SessionOutcome =
+  | { index: number; ok: true; analysis: SessionAnalysis }
+  | { index: number; ok: false; code: string; message: string };
 
 /** A user-facing error thrown in a worker, sent back as data to keep its class. */
 export interface WorkerErrorReply {
@@ -67,4 +68,4 @@ export interface WorkerErrorReply {
 
 /** Worker method names. */
 export const METHOD_CHANNEL_ROWS = 'channelRows';
-export const METHOD_SESSION = 'session';
+export const METHOD_SESSIONS = 'sessions';

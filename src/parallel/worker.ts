@@ -10,10 +10,10 @@ import { EegParallelError } from '../errors.js';
 import { injectFault } from './faults.js';
 import {
   METHOD_CHANNEL_ROWS,
-  METHOD_SESSION,
+  METHOD_SESSIONS,
   type ChannelRowsReply,
   type ChannelRowsTask,
-  type SessionReply,
+  type SessionOutcome,
   type SessionTask,
   type WorkerErrorReply,
 } from './tasks.js';
@@ -81,14 +81,18 @@ function compactRows(
   return reply;
 }
 
-async function session(task: SessionTask): Promise<SessionReply> {
+async function sessions(task: SessionTask): Promise<SessionOutcome[]> {
   injectFault(task.label);
-  try {
-    return { ok: true, analysis: await analyzeSession(task.session, task.options, task.index) };
-  } catch (e) {
-    if (e instanceof EegParallelError) return { ok: false, code: e.code, message: e.message };
-    throw e;
+  const outcomes: SessionOutcome[] = [];
+  for (const { index, session } of task.sessions) {
+    try {
+      outcomes.push({ index, ok: true, analysis: await analyzeSession(session, task.options, index) });
+    } catch (e) {
+      if (!(e instanceof EegParallelError)) throw e;
+      outcomes.push({ index, ok: false, code: e.code, message: e.message });
+    }
   }
+  return outcomes;
 }
 
 function asErrorReply(e: unknown): WorkerErrorReply {
@@ -96,4 +100,4 @@ function asErrorReply(e: unknown): WorkerErrorReply {
   throw e;
 }
 
-workerpool.worker({ [METHOD_CHANNEL_ROWS]: channelRows, [METHOD_SESSION]: session });
+workerpool.worker({ [METHOD_CHANNEL_ROWS]: channelRows, [METHOD_SESSIONS]: sessions });

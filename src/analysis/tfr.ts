@@ -1,0 +1,49 @@
+/**
+ * Morlet power of every channel of an array (the `tfr` command), with any channel strategy.
+ */
+import { createWaveletBank, type WaveletParams } from '../dsp/convolve.js';
+import { InvalidParameterError } from '../errors.js';
+import { runChannelJobs } from '../parallel/channel-jobs.js';
+import { resolveParallelOptions, type ParallelOptions } from '../parallel/options.js';
+import { concreteStrategy } from './roi-spectrogram.js';
+
+/**
+ * Power like MNE `tfr_array_morlet(data[None], …, output='power')[0]`, bitwise identical for
+ * every strategy, backend and job count.
+ *
+ * @param data EEG, shape (n_channels, n_times), C order
+ * @param params sampling rate, frequencies (Hz), cycles and zero-mean flag
+ * @returns power, shape (n_channels, n_freqs, n_times), C order
+ */
+export async function computeTfrPower(
+  data: Float64Array,
+  nChannels: number,
+  params: WaveletParams,
+  parallel: ParallelOptions = {},
+): Promise<Float64Array> {
+  if (!Number.isInteger(nChannels) || nChannels < 1 || data.length % nChannels !== 0 || data.length === 0) {
+    throw new InvalidParameterError(`data of ${data.length} values cannot be split into ${nChannels} channels`);
+  }
+  const nTimes = data.length / nChannels;
+  const bank = createWaveletBank(params, nTimes);
+  const nFreqs = params.freqs.length;
+  const options = concreteStrategy(resolveParallelOptions(parallel), {
+    nChannels,
+    nFreqs,
+    nTimes,
+    nSessions: 1,
+    fullPower: true,
+  });
+  const result = await runChannelJobs(
+    {
+      signals: Array.from({ length: nChannels }, (_, c) => data.subarray(c * nTimes, (c + 1) * nTimes)),
+      names: Array.from({ length: nChannels }, (_, c) => `channel ${c}`),
+      bank,
+      layout: null,
+      keptPower: new Float64Array(nChannels * nFreqs * nTimes),
+      roi: null,
+    },
+    options,
+  );
+  return result.keptPower!;
+}
