@@ -40,7 +40,8 @@ export async function computeTfrPower(
       names: Array.from({ length: nChannels }, (_, c) => `channel ${c}`),
       bank,
       layout: null,
-      keptPower: new Float64Array(nChannels * nFreqs * nTimes),
+      // Shared from the start, so worker threads write the output in place without a copy.
+      keptPower: new Float64Array(new SharedArrayBuffer(nChannels * nFreqs * nTimes * Float64Array.BYTES_PER_ELEMENT)),
       roi: null,
     },
     options,

@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { EegParallelError } from '../errors.js';
 import { registerTfr } from './tfr.js';
 import { VERSION } from '../version.js';
+import { shutdownPools } from '../parallel/pool.js';
 
 export const EXIT_OK = 0;
 export const EXIT_VALIDATION_FAILED = 1;
@@ -23,9 +24,23 @@ function buildProgram(): Command {
   return program;
 }
 
+/** Exit code of a run stopped by Ctrl-C (128 + SIGINT). */
+export const EXIT_INTERRUPTED = 130;
+
+/**
+ * Ctrl-C: kill every worker (threads and child processes) and exit, so no orphan process is left.
+ * Writes are atomic, so nothing half-written remains either.
+ */
+function stopOnSignal(signal: NodeJS.Signals): void {
+  process.stderr.write(`eeg-parallel: ${signal}: stopping workers\n`);
+  shutdownPools(true).finally(() => process.exit(EXIT_INTERRUPTED));
+}
+
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   const program = buildProgram();
+  process.once('SIGINT', stopOnSignal);
+  process.once('SIGTERM', stopOnSignal);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return EXIT_OK;
@@ -41,5 +56,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       return EXIT_BAD_INPUT;
     }
     throw e;
+  } finally {
+    await shutdownPools();
   }
 }

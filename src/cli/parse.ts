@@ -5,6 +5,8 @@
 import { InvalidParameterError } from '../errors.js';
 import type { CyclesSpec } from '../dsp/grid.js';
 import type { RoiSpec } from '../analysis/roi.js';
+import type { Command } from 'commander';
+import { BACKENDS, parseByteSize, type Backend, type ParallelOptions, type Strategy } from '../parallel/options.js';
 
 /** A finite number. */
 export function parseNumber(option: string, text: string): number {
@@ -82,4 +84,42 @@ export function parseRoiOption(roi: string | undefined, channels: string | undef
   if (/^[\d\s,.+-]+$/.test(text)) return { electrodes: parseIntegerList('--roi', text, Number.MIN_SAFE_INTEGER) };
   if (text === '') throw new InvalidParameterError('--roi: empty ROI name');
   return { name: text };
+}
+
+/** Raw parallel options as commander parses them. */
+export interface ParallelCliOptions {
+  strategy?: string;
+  jobs?: string;
+  backend?: string;
+  batchSize?: string;
+  maxMemory?: string;
+}
+
+/** Adds --strategy/--jobs/--backend/--batch-size/--max-memory to a command. */
+export function addParallelOptions(command: Command, strategies: readonly Strategy[]): Command {
+  return command
+    .option('--strategy <name>', `${strategies.join('|')} (default auto)`)
+    .option('--jobs <N>', 'workers (default: available cores)')
+    .option('--backend <name>', 'threads (shared memory, default) | processes (copies)')
+    .option('--batch-size <B>', 'frequencies per task (frequencies) or sessions per task (sessions)')
+    .option('--max-memory <size>', 'bound on intermediate data in flight, e.g. 4G (default 4G)');
+}
+
+/** Parses the parallel options; the CLI's default strategy is `auto`. */
+export function parseParallelOptions(opts: ParallelCliOptions, strategies: readonly Strategy[]): ParallelOptions {
+  const strategy = (opts.strategy ?? 'auto') as Strategy;
+  if (!strategies.includes(strategy)) {
+    throw new InvalidParameterError(`--strategy: '${opts.strategy}' is not one of ${strategies.join(', ')}`);
+  }
+  const backend = (opts.backend ?? 'threads') as Backend;
+  if (!BACKENDS.includes(backend)) {
+    throw new InvalidParameterError(`--backend: '${opts.backend}' is not one of ${BACKENDS.join(', ')}`);
+  }
+  return {
+    strategy,
+    backend,
+    ...(opts.jobs !== undefined && { jobs: parseInteger('--jobs', opts.jobs, 1) }),
+    ...(opts.batchSize !== undefined && { batchSize: parseInteger('--batch-size', opts.batchSize, 1) }),
+    ...(opts.maxMemory !== undefined && { maxMemoryBytes: parseByteSize(opts.maxMemory) }),
+  };
 }

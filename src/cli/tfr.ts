@@ -1,12 +1,21 @@
 /** `eeg-parallel tfr`: Morlet power of an .npy array (SPEC 5), like MNE `tfr_array_morlet(..., output='power')`. */
 import type { Command } from 'commander';
-import { createWaveletBank, morletPower } from '../dsp/convolve.js';
 import { InvalidParameterError } from '../errors.js';
 import { readNpyFloat64, writeNpy } from '../io/npy.js';
 import { resolveTfrParams } from '../analysis/roi-spectrogram.js';
-import { parseCycles, parseNumberList, parseInteger, parsePositive, parseRange } from './parse.js';
+import { computeTfrPower } from '../analysis/tfr.js';
+import {
+  addParallelOptions,
+  parseCycles,
+  parseInteger,
+  parseNumberList,
+  parseParallelOptions,
+  parsePositive,
+  parseRange,
+  type ParallelCliOptions,
+} from './parse.js';
 
-interface TfrCliOptions {
+interface TfrCliOptions extends ParallelCliOptions {
   input: string;
   sfreq: string;
   freqs?: string;
@@ -18,8 +27,10 @@ interface TfrCliOptions {
   output: string;
 }
 
+const TFR_STRATEGIES = ['sequential', 'channels', 'frequencies', 'auto'] as const;
+
 export function registerTfr(program: Command): void {
-  program
+  const command = program
     .command('tfr')
     .description('Morlet power of an (n_channels, n_times) or (n_times,) .npy array → (n_channels, n_freqs, n_times) float64 .npy')
     .requiredOption('--input <X.npy>', 'EEG array, float64 or float32, C or Fortran order')
@@ -30,8 +41,8 @@ export function registerTfr(program: Command): void {
     .option('--n-cycles <C|C1,C2,...>', 'fixed cycles, or one value per frequency')
     .option('--n-cycles-factor <K>', 'cycles = max(3, K·f) (default 3)')
     .option('--no-zero-mean', 'do not subtract the wavelet mean (MNE zero_mean=False)')
-    .requiredOption('--output <P.npy>', 'output power, float64, C order')
-    .action(async (opts: TfrCliOptions) => {
+    .requiredOption('--output <P.npy>', 'output power, float64, C order');
+  addParallelOptions(command, TFR_STRATEGIES).action(async (opts: TfrCliOptions) => {
       await runTfr(opts);
     });
 }
@@ -42,6 +53,7 @@ async function runTfr(opts: TfrCliOptions): Promise<void> {
     throw new InvalidParameterError('give either --freqs or --freq-range/--n-freqs, not both');
   }
   const cycles = parseCycles(opts.nCycles, opts.nCyclesFactor);
+  const parallel = parseParallelOptions(opts, TFR_STRATEGIES);
   const params = resolveTfrParams(
     {
       ...(opts.freqs !== undefined && { freqs: parseNumberList('--freqs', opts.freqs) }),
@@ -57,7 +69,6 @@ async function runTfr(opts: TfrCliOptions): Promise<void> {
   if (nChannels < 1 || nTimes < 1) {
     throw new InvalidParameterError(`${opts.input}: shape (${shape.join(', ')}) has no samples; expected (n_channels, n_times) with both >= 1`);
   }
-  const bank = createWaveletBank(params, nTimes);
-  const power = morletPower(data, nChannels, bank);
+  const power = await computeTfrPower(data, nChannels, params, parallel);
   await writeNpy(opts.output, power, [nChannels, params.freqs.length, nTimes]);
 }

@@ -15,7 +15,7 @@ import { computeChannelRows, type ChannelOutputs, type WindowLayout } from '../a
 import { abortRoiSum, OrderedRoiSum, type RoiSumLayout, type SharedRoiSum } from '../analysis/roi-sum.js';
 import type { WaveletBank } from '../dsp/convolve.js';
 import type { ResolvedParallelOptions } from './options.js';
-import { sharedPool } from './pool.js';
+import { poolFor } from './pool.js';
 import { METHOD_CHANNEL_ROWS, type ChannelRowsReply, type ChannelRowsTask } from './tasks.js';
 
 /** What to compute for each channel. */
@@ -133,7 +133,7 @@ export async function runChannelJobs(jobs: ChannelJobs, options: ChannelStrategy
     return { channelMean, channelStd, roiMean, keptPower };
   }
 
-  const pool = sharedPool({ backend: options.backend, jobs: options.jobs });
+  const pool = poolFor(options);
   const signals = threads ? jobs.signals.map(toShared) : jobs.signals;
   // Tasks in flight: at most one per worker (so every task whose turn another waits for is
   // running), and few enough that their power rows fit the memory budget.

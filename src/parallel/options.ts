@@ -24,6 +24,8 @@ export interface ParallelOptions {
   batchSize?: number;
   /** Upper bound on bytes of intermediate results in flight (default 4 GiB). */
   maxMemoryBytes?: number;
+  /** Per-worker JavaScript heap limit, MiB (default: Node's); a worker exceeding it dies cleanly. */
+  workerHeapLimitMb?: number;
 }
 
 /** Options with every default filled in and validated. */
@@ -33,6 +35,7 @@ export interface ResolvedParallelOptions {
   backend: Backend;
   batchSize: number | null;
   maxMemoryBytes: number;
+  workerHeapLimitMb: number | null;
 }
 
 export const DEFAULT_MAX_MEMORY_BYTES = 4 * 1024 ** 3;
@@ -74,7 +77,11 @@ export function resolveParallelOptions(options: ParallelOptions = {}): ResolvedP
   if (!Number.isFinite(maxMemoryBytes) || maxMemoryBytes <= 0) {
     throw new InvalidParameterError(`memory budget must be > 0 bytes, got ${maxMemoryBytes}`);
   }
-  return { strategy, jobs, backend, batchSize, maxMemoryBytes };
+  const workerHeapLimitMb = options.workerHeapLimitMb ?? null;
+  if (workerHeapLimitMb !== null && (!Number.isInteger(workerHeapLimitMb) || workerHeapLimitMb < 16)) {
+    throw new InvalidParameterError(`worker heap limit must be an integer >= 16 MiB, got ${workerHeapLimitMb}`);
+  }
+  return { strategy, jobs, backend, batchSize, maxMemoryBytes, workerHeapLimitMb };
 }
 
 /** Parses sizes like `4G`, `512M`, `1.5GiB`, `1000000` (bytes). */

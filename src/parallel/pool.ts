@@ -14,7 +14,7 @@
 import { fileURLToPath } from 'node:url';
 import workerpool from 'workerpool';
 import { EegParallelError } from '../errors.js';
-import type { Backend } from './options.js';
+import type { Backend, ResolvedParallelOptions } from './options.js';
 import type { WorkerErrorReply } from './tasks.js';
 
 /** A worker died (exit, crash, out of memory) while running a task. */
@@ -99,6 +99,15 @@ export class ComputePool {
 }
 
 const pools = new Map<string, ComputePool>();
+
+/** The shared long-lived pool for these (resolved parallel) options, created on first use. */
+export function poolFor(options: Pick<ResolvedParallelOptions, 'backend' | 'jobs' | 'workerHeapLimitMb'>): ComputePool {
+  return sharedPool({
+    backend: options.backend,
+    jobs: options.jobs,
+    ...(options.workerHeapLimitMb !== null && { workerHeapLimitMb: options.workerHeapLimitMb }),
+  });
+}
 
 /** The shared long-lived pool for these options, created on first use. */
 export function sharedPool(options: PoolOptions): ComputePool {

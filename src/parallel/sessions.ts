@@ -10,7 +10,7 @@ import type { AnalysisOptions } from '../analysis/session.js';
 import type { SessionData } from '../analysis/session-data.js';
 import { toShared } from './channel-jobs.js';
 import type { ResolvedParallelOptions } from './options.js';
-import { sharedPool, WorkerCrashError } from './pool.js';
+import { poolFor, WorkerCrashError } from './pool.js';
 import { METHOD_SESSIONS, type SessionOutcome, type SessionTask } from './tasks.js';
 
 /** A session and its index in the source file. */
@@ -34,7 +34,7 @@ export async function* analyzeSessionsInPool(
   options: AnalysisOptions,
   parallel: ResolvedParallelOptions,
 ): AsyncGenerator<SessionOutcome> {
-  const pool = sharedPool({ backend: parallel.backend, jobs: parallel.jobs });
+  const pool = poolFor(parallel);
   const batchSize = parallel.batchSize ?? 1;
   const inner: AnalysisOptions = { ...options, strategy: 'sequential' };
   const threads = parallel.backend === 'threads';
