@@ -86,6 +86,24 @@ export {
   type RatMeans,
 } from './analysis/rat.js';
 
+export { computeTfrPower } from './analysis/tfr.js';
+
+// Parallelism.
+export {
+  resolveParallelOptions,
+  availableCores,
+  parseByteSize,
+  STRATEGIES,
+  BACKENDS,
+  DEFAULT_MAX_MEMORY_BYTES,
+  type Strategy,
+  type Backend,
+  type ParallelOptions,
+  type ResolvedParallelOptions,
+} from './parallel/options.js';
+export { chooseStrategy, AUTO_MIN_TF_POINTS, AUTO_MIN_CHANNELS_PER_JOB, type AutoChoice, type ProblemSize } from './parallel/auto.js';
+export { shutdownPools, WorkerCrashError } from './parallel/pool.js';
+
 // Data.
 export { syntheticSession, type SyntheticSessionOptions } from './synthetic/session.js';
 export {
