@@ -18,10 +18,22 @@ export interface ChannelOutputs {
   mean: Float64Array;
   /** Per-frequency population std of the power (floored at 1e-12), shape (n_freqs,). */
   std: Float64Array;
-  /** Full power rows, shape (n_freqs, n_times), or null when not needed. */
+  /**
+   * Full power rows, shape (n_rows, n_times), or null when not needed. Row of frequency f is
+   * `powerRowOf[f]` (so a worker computing a batch of frequencies holds only those rows), or f
+   * itself when `powerRowOf` is null.
+   */
   power: Float64Array | null;
+  powerRowOf: Int32Array | null;
   /** Raw power in event windows, shape (n_windows, n_freqs, window_samples), or null. */
   windows: Float64Array | null;
+}
+
+/** Frequency index → row in a compact buffer holding only `rows` (−1 elsewhere). */
+export function compactRowMap(rows: ArrayLike<number>, nFreqs: number): Int32Array {
+  const rowOf = new Int32Array(nFreqs).fill(-1);
+  for (let r = 0; r < rows.length; r++) rowOf[rows[r]!] = r;
+  return rowOf;
 }
 
 /** Where the event windows are, in samples. */
@@ -53,7 +65,7 @@ export function computeChannelRows(
   const count = new Float64Array(nFreqs);
   const mean = new Float64Array(nFreqs);
   const m2 = new Float64Array(nFreqs);
-  const { power, windows } = out;
+  const { power, powerRowOf, windows } = out;
   const starts = layout?.starts;
   const windowSamples = layout?.windowSamples ?? 0;
   streamMorletPower(signal, bank, freqIndices, (f, start, block, n) => {
@@ -73,7 +85,7 @@ export function computeChannelRows(
     m2[f] = m2[f]! + blockM2 + (delta * delta * nA * n) / total;
     count[f] = total;
 
-    if (power !== null) power.set(block.subarray(0, n), f * nTimes + start);
+    if (power !== null) power.set(block.subarray(0, n), (powerRowOf === null ? f : powerRowOf[f]!) * nTimes + start);
     if (windows !== null && starts !== undefined) {
       const end = start + n;
       for (let w = 0; w < starts.length; w++) {
@@ -95,10 +107,11 @@ export function computeChannelRows(
 
 /**
  * Adds one channel's z-scores to the ROI sum for the frequency rows `freqIndices`:
- * `acc[g, f, t] += (values[g, f, t] − mean[f]) / std[f]`, where values/acc have shape
+ * `acc[g, f, t] += (values[g, row(f), t] − mean[f]) / std[f]`, where acc has shape
  * (n_groups, n_freqs, rowLength): full power is one group of n_times samples, event windows are
- * n_windows groups of window_samples. Channels must be added in ROI order (numpy sums the
- * stacked z-scores along the channel axis in order); every path uses this one function.
+ * n_windows groups of window_samples; `valueRowOf` maps f to its row in `values` (identity when
+ * null). Channels must be added in ROI order (numpy sums the stacked z-scores along the channel
+ * axis in order); every path uses this one function.
  */
 export function accumulateZRows(
   acc: Float64Array,
@@ -108,15 +121,18 @@ export function accumulateZRows(
   nFreqs: number,
   rowLength: number,
   freqIndices: ArrayLike<number>,
+  valueRowOf: Int32Array | null,
 ): void {
-  const nGroups = values.length / (nFreqs * rowLength);
+  const nGroups = acc.length / (nFreqs * rowLength);
+  const valueRows = valueRowOf === null ? nFreqs : values.length / (nGroups * rowLength);
   for (let g = 0; g < nGroups; g++) {
     for (let r = 0; r < freqIndices.length; r++) {
       const f = freqIndices[r]!;
       const m = mean[f]!;
       const s = std[f]!;
       const off = (g * nFreqs + f) * rowLength;
-      for (let t = off, end = off + rowLength; t < end; t++) acc[t] = acc[t]! + (values[t]! - m) / s;
+      const delta = (g * valueRows + (valueRowOf === null ? f : valueRowOf[f]!)) * rowLength - off;
+      for (let t = off, end = off + rowLength; t < end; t++) acc[t] = acc[t]! + (values[t + delta]! - m) / s;
     }
   }
 }

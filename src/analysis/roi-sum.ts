@@ -27,7 +27,8 @@ function valuesOf(outputs: ChannelOutputs, source: 'power' | 'windows'): Float64
 }
 
 function addRows(sum: Float64Array, layout: RoiSumLayout, position: number, rows: ArrayLike<number>, outputs: ChannelOutputs): void {
-  accumulateZRows(sum, valuesOf(outputs, layout.source), outputs.mean, outputs.std, layout.nFreqs, layout.rowLength, rows);
+  const valueRowOf = layout.source === 'power' ? outputs.powerRowOf : null;
+  accumulateZRows(sum, valuesOf(outputs, layout.source), outputs.mean, outputs.std, layout.nFreqs, layout.rowLength, rows, valueRowOf);
   if (position === layout.nRoi - 1) divideRows(sum, layout.nRoi, layout.nFreqs, layout.rowLength, rows);
 }
 

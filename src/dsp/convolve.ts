@@ -61,8 +61,11 @@ export interface WaveletBankOptions {
   fftSize?: number;
 }
 
-/** Largest FFT size the cost model picks on its own: bigger transforms fall out of cache. */
-const MAX_AUTO_FFT_SIZE = 1 << 15;
+/**
+ * Largest FFT size the cost model picks on its own: bigger transforms fall out of the L2 cache
+ * (measured in docs/performance.md: 4096 beat 8192–32768 per output sample on this machine).
+ */
+const MAX_AUTO_FFT_SIZE = 1 << 12;
 
 /**
  * Chooses M minimising estimated work per signal, (blocks · (n_freqs + ½) · M·log2 M), among

@@ -11,7 +11,7 @@
  * only dispatches. Processes: a task's signal is copied to the child and its rows copied back;
  * the main thread reduces them in order.
  */
-import { computeChannelRows, type ChannelOutputs, type WindowLayout } from '../analysis/channel-power.js';
+import { compactRowMap, computeChannelRows, type ChannelOutputs, type WindowLayout } from '../analysis/channel-power.js';
 import { abortRoiSum, OrderedRoiSum, type RoiSumLayout, type SharedRoiSum } from '../analysis/roi-sum.js';
 import type { WaveletBank } from '../dsp/convolve.js';
 import type { ResolvedParallelOptions } from './options.js';
@@ -124,6 +124,7 @@ export async function runChannelJobs(jobs: ChannelJobs, options: ChannelStrategy
         mean: channelMean.subarray(c * nFreqs, (c + 1) * nFreqs),
         std: channelStd.subarray(c * nFreqs, (c + 1) * nFreqs),
         power: viewOf(keptPower, c, channelPowerSize) ?? (wantPower ? (scratch ??= new Float64Array(channelPowerSize)) : null),
+        powerRowOf: null,
         windows: layout === null ? null : new Float64Array(windowSize),
       };
       computeChannelRows(jobs.signals[c]!, bank, batches[0]!, out, layout);
@@ -137,7 +138,7 @@ export async function runChannelJobs(jobs: ChannelJobs, options: ChannelStrategy
   const signals = threads ? jobs.signals.map(toShared) : jobs.signals;
   // Tasks in flight: at most one per worker (so every task whose turn another waits for is
   // running), and few enough that their power rows fit the memory budget.
-  const perTaskBytes = wantPower ? channelPowerSize * BYTES : windowSize * BYTES;
+  const perTaskBytes = (wantPower ? Math.min(batchRows, nFreqs) * nTimes : windowSize) * BYTES;
   const maxInFlight = Math.max(1, Math.min(options.jobs, Math.floor(options.maxMemoryBytes / Math.max(perTaskBytes, 1))));
 
   const runTask = async (c: number, b: number): Promise<void> => {
@@ -163,13 +164,16 @@ export async function runChannelJobs(jobs: ChannelJobs, options: ChannelStrategy
     };
     const reply = await pool.run<ChannelRowsReply | null>(METHOD_CHANNEL_ROWS, task, label);
     if (reply === null) return;
+    const kept = viewOf(keptPower, c, channelPowerSize);
     const out: ChannelOutputs = {
       mean,
       std,
-      power: viewOf(keptPower, c, channelPowerSize) ?? (reply.power === null ? null : new Float64Array(channelPowerSize)),
+      // Reduced rows stay in the reply's compact layout; kept rows go to their place.
+      power: kept ?? reply.power,
+      powerRowOf: kept === null ? compactRowMap(rows, nFreqs) : null,
       windows: reply.windows === null ? null : new Float64Array(windowSize),
     };
-    scatterReply(reply, out, rows, nFreqs, nTimes, nWindows, layout?.windowSamples ?? 0);
+    scatterReply(reply, out, rows, nFreqs, nTimes, nWindows, layout?.windowSamples ?? 0, kept !== null);
     ordered?.add(c, b, out);
   };
 
@@ -199,7 +203,7 @@ export async function runChannelJobs(jobs: ChannelJobs, options: ChannelStrategy
   return { channelMean, channelStd, roiMean, keptPower };
 }
 
-/** Copies a process worker's compact rows into full-layout channel outputs. */
+/** Copies a process worker's compact statistics, windows and kept power rows into place. */
 function scatterReply(
   reply: ChannelRowsReply,
   out: ChannelOutputs,
@@ -208,12 +212,13 @@ function scatterReply(
   nTimes: number,
   nWindows: number,
   windowSamples: number,
+  keepPower: boolean,
 ): void {
   const n = rows.length;
   rows.forEach((f, r) => {
     out.mean[f] = reply.mean[r]!;
     out.std[f] = reply.std[r]!;
-    if (out.power !== null && reply.power !== null) {
+    if (keepPower && out.power !== null && reply.power !== null) {
       out.power.set(reply.power.subarray(r * nTimes, (r + 1) * nTimes), f * nTimes);
     }
     if (out.windows !== null && reply.windows !== null) {

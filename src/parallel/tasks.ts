@@ -41,7 +41,7 @@ export interface ChannelRowsReply {
   mean: Float64Array;
   /** Shape (n_batch,). */
   std: Float64Array;
-  /** Shape (n_batch, n_times) or null. */
+  /** Power rows in `freqIndices` order, shape (n_batch, n_times), or null. */
   power: Float64Array | null;
   /** Shape (n_windows, n_batch, window_samples) or null. */
   windows: Float64Array | null;

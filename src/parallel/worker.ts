@@ -3,7 +3,7 @@
  * in either). It only runs the pure compute functions on the data it is handed.
  */
 import workerpool from 'workerpool';
-import { computeChannelRows, type ChannelOutputs } from '../analysis/channel-power.js';
+import { compactRowMap, computeChannelRows, type ChannelOutputs } from '../analysis/channel-power.js';
 import { addInTurn } from '../analysis/roi-sum.js';
 import { analyzeSession } from '../analysis/session.js';
 import { EegParallelError } from '../errors.js';
@@ -33,52 +33,53 @@ function scratchOf(length: number): Float64Array {
 function channelRows(task: ChannelRowsTask): ChannelRowsReply | WorkerErrorReply | null {
   try {
     injectFault(task.label);
+    const rows = task.freqIndices;
     const nFreqs = task.bank.freqs.length;
     const nTimes = task.bank.nTimes;
     const nWindows = task.layout?.starts.length ?? 0;
     const windowSamples = task.layout?.windowSamples ?? 0;
     const shared = task.shared;
-    const power =
-      shared?.keptPower ?? (task.wantPower ? (shared !== null ? scratchOf(nFreqs * nTimes) : new Float64Array(nFreqs * nTimes)) : null);
+    // Power rows not kept by the caller are computed into a compact (n_batch, n_times) buffer.
+    const compact = shared?.keptPower == null && task.wantPower;
+    const rowOf = compactRowMap(rows, nFreqs);
     const out: ChannelOutputs = {
       mean: shared?.mean ?? new Float64Array(nFreqs),
       std: shared?.std ?? new Float64Array(nFreqs),
-      power,
+      power: compact
+        ? shared !== null
+          ? scratchOf(rows.length * nTimes)
+          : new Float64Array(rows.length * nTimes)
+        : (shared?.keptPower ?? null),
+      powerRowOf: compact ? rowOf : null,
       windows: task.layout === null ? null : new Float64Array(nWindows * nFreqs * windowSamples),
     };
-    computeChannelRows(task.signal, task.bank, task.freqIndices, out, task.layout);
-    if (shared === null) return compactRows(out, task.freqIndices, nFreqs, nTimes, nWindows, windowSamples);
-    if (shared.roi !== null) addInTurn(shared.roi.sum, shared.roi.batch, shared.roi.position, task.freqIndices, out);
+    computeChannelRows(task.signal, task.bank, rows, out, task.layout);
+    if (shared === null) {
+      return {
+        mean: Float64Array.from(rows, (f) => out.mean[f]!),
+        std: Float64Array.from(rows, (f) => out.std[f]!),
+        power: out.power,
+        windows: out.windows === null ? null : compactWindows(out.windows, rows, nFreqs, nWindows, windowSamples),
+      };
+    }
+    if (shared.roi !== null) addInTurn(shared.roi.sum, shared.roi.batch, shared.roi.position, rows, out);
     return null;
   } catch (e) {
     return asErrorReply(e);
   }
 }
 
-/** Keeps only the task's rows, so a process sends back what it computed and nothing more. */
-function compactRows(
-  out: ChannelOutputs,
-  rows: Int32Array,
-  nFreqs: number,
-  nTimes: number,
-  nWindows: number,
-  windowSamples: number,
-): ChannelRowsReply {
+/** Keeps only the task's rows of the windows, so a process sends back what it computed. */
+function compactWindows(windows: Float64Array, rows: Int32Array, nFreqs: number, nWindows: number, windowSamples: number): Float64Array {
   const n = rows.length;
-  const reply: ChannelRowsReply = {
-    mean: Float64Array.from(rows, (f) => out.mean[f]!),
-    std: Float64Array.from(rows, (f) => out.std[f]!),
-    power: out.power === null ? null : new Float64Array(n * nTimes),
-    windows: out.windows === null ? null : new Float64Array(nWindows * n * windowSamples),
-  };
+  const out = new Float64Array(nWindows * n * windowSamples);
   rows.forEach((f, r) => {
-    reply.power?.set(out.power!.subarray(f * nTimes, (f + 1) * nTimes), r * nTimes);
     for (let w = 0; w < nWindows; w++) {
       const src = (w * nFreqs + f) * windowSamples;
-      reply.windows?.set(out.windows!.subarray(src, src + windowSamples), (w * n + r) * windowSamples);
+      out.set(windows.subarray(src, src + windowSamples), (w * n + r) * windowSamples);
     }
   });
-  return reply;
+  return out;
 }
 
 async function sessions(task: SessionTask): Promise<SessionOutcome[]> {

@@ -85,7 +85,8 @@ export function syntheticSession(options: SyntheticSessionOptions = {}): Session
     });
   }
 
-  const eeg = new Float64Array(nChannels * nTimes);
+  // Shared memory from the start: worker threads read it without a copy.
+  const eeg = new Float64Array(new SharedArrayBuffer(nChannels * nTimes * Float64Array.BYTES_PER_ELEMENT));
   for (let c = 0; c < nChannels; c++) {
     const row = c * nTimes;
     for (let i = 0; i < nTimes; i += 2) {
