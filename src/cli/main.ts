@@ -8,11 +8,10 @@ import { registerTfr } from './tfr.js';
 import { VERSION } from '../version.js';
 import { shutdownPools } from '../parallel/pool.js';
 
-export const EXIT_OK = 0;
-export const EXIT_VALIDATION_FAILED = 1;
-export const EXIT_BAD_INPUT = 2;
+import { EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK } from './exit-codes.js';
+import { registerTest } from './test.js';
 
-function buildProgram(): Command {
+function buildProgram(setExitCode: (code: number) => void): Command {
   const program = new Command();
   program
     .name('eeg-parallel')
@@ -21,11 +20,9 @@ function buildProgram(): Command {
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
   registerTfr(program);
+  registerTest(program, setExitCode);
   return program;
 }
-
-/** Exit code of a run stopped by Ctrl-C (128 + SIGINT). */
-export const EXIT_INTERRUPTED = 130;
 
 /**
  * Ctrl-C: kill every worker (threads and child processes) and exit, so no orphan process is left.
@@ -38,12 +35,13 @@ function stopOnSignal(signal: NodeJS.Signals): void {
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
-  const program = buildProgram();
+  let exitCode = EXIT_OK;
+  const program = buildProgram((code) => (exitCode = code));
   process.once('SIGINT', stopOnSignal);
   process.once('SIGTERM', stopOnSignal);
   try {
     await program.parseAsync([...argv], { from: 'user' });
-    return EXIT_OK;
+    return exitCode;
   } catch (e) {
     if (e instanceof CommanderError) {
       // Commander already printed the message; help and version are successes.
