@@ -19,7 +19,7 @@ import { readSessionData } from './pickle/reader.js';
 import { buildIndex } from './pickle/session-index.js';
 import { fileSource, type ByteSource } from './pickle/source.js';
 import type { SessionInfo } from './pickle/types.js';
-import { scanPickle } from './pickle/vm.js';
+import { scanPickle, type ScanOptions } from './pickle/vm.js';
 
 export type { ArrayRef, SessionInfo, SessionProblem } from './pickle/types.js';
 
@@ -104,14 +104,14 @@ class IndexedSessionFile implements SessionFile {
  * Indexes a pickle held by any byte source (no cache). Used for files and, in tests, memory.
  * @throws ArrayFormatError (malformed/unsupported pickle), SessionDataError (not a list of dicts)
  */
-export async function indexSessionSource(src: ByteSource): Promise<SessionInfo[]> {
-  const { value } = await scanPickle(src);
+export async function indexSessionSource(src: ByteSource, scan?: ScanOptions): Promise<SessionInfo[]> {
+  const { value } = await scanPickle(src, scan);
   return buildIndex(value, src);
 }
 
-/** A {@link SessionFile} over an arbitrary byte source (tests, fuzzing); nothing to close. */
-export async function openSessionSource(src: ByteSource): Promise<SessionFile> {
-  const sessions = await indexSessionSource(src);
+/** A {@link SessionFile} over an arbitrary byte source (tests, fuzzing; `scan` tunes the VM); nothing to close. */
+export async function openSessionSource(src: ByteSource, scan?: ScanOptions): Promise<SessionFile> {
+  const sessions = await indexSessionSource(src, scan);
   return new IndexedSessionFile(src.name, src, sessions, false, { check: async () => undefined, close: async () => undefined });
 }
 

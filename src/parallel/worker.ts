@@ -32,7 +32,7 @@ function scratchOf(length: number): Float64Array {
 
 function channelRows(task: ChannelRowsTask): ChannelRowsReply | WorkerErrorReply | null {
   try {
-    injectFault(task.label);
+    const corrupt = injectFault(task.label);
     const rows = task.freqIndices;
     const nFreqs = task.bank.freqs.length;
     const nTimes = task.bank.nTimes;
@@ -54,6 +54,7 @@ function channelRows(task: ChannelRowsTask): ChannelRowsReply | WorkerErrorReply
       windows: task.layout === null ? null : new Float64Array(nWindows * nFreqs * windowSamples),
     };
     computeChannelRows(task.signal, task.bank, rows, out, task.layout);
+    if (corrupt) for (const f of rows) out.std[f] = out.std[f]! * (1 + 1e-6);
     if (shared === null) {
       return {
         mean: Float64Array.from(rows, (f) => out.mean[f]!),

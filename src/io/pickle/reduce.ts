@@ -13,7 +13,7 @@
 import { ArrayFormatError } from '../../errors.js';
 import { effectiveByteOrder, parseTypeString, unsupportedReason, type DtypeInfo } from './dtype.js';
 import { countLatin1 } from './latin1.js';
-import type { ByteSource } from './source.js';
+import { readExactly, type ByteSource } from './source.js';
 import { describe, type ByteRef, type GlobalRole, type NdarrayValue, type PyValue } from './values.js';
 
 /** Where a call happens, for messages and for reading latin-1 payloads. */
@@ -131,8 +131,11 @@ function decodeUtf32(b: Uint8Array, littleEndian: boolean): string {
   return s;
 }
 
+/** Largest scalar payload fetched from the file when the scanner did not keep it inline. */
+const MAX_SCALAR_BYTES = 1024 * 1024;
+
 /** numpy `scalar(dtype, raw)`: a Python-level value for numeric, str and bytes scalars. */
-function makeScalar(args: PyValue[], ctx: CallContext): PyValue {
+async function makeScalar(args: PyValue[], ctx: CallContext): Promise<PyValue> {
   const [dt, raw] = args;
   if (dt?.t !== 'dtype') fail(ctx, `numpy scalar: first argument is ${dt === undefined ? 'missing' : describe(dt)}; expected a numpy dtype`);
   const info = dt.info;
@@ -140,10 +143,14 @@ function makeScalar(args: PyValue[], ctx: CallContext): PyValue {
     if (raw === undefined) fail(ctx, 'numpy object scalar: missing value');
     return raw; // numpy returns the wrapped object itself
   }
-  if (raw?.t !== 'bytes' || raw.ref.data === undefined) {
+  if (raw?.t !== 'bytes' || (raw.ref.data === undefined && (raw.ref.length > MAX_SCALAR_BYTES || raw.ref.encoding !== 'raw'))) {
     fail(ctx, `numpy ${info.name} scalar: data is ${raw === undefined ? 'missing' : describe(raw)}; expected ${info.itemsize} bytes`);
   }
-  const b = raw.ref.data;
+  let b = raw.ref.data;
+  if (b === undefined) {
+    b = new Uint8Array(raw.ref.length);
+    await readExactly(ctx.src, raw.ref.offset, b, b.length, 'numpy scalar data');
+  }
   if (b.length < info.itemsize) fail(ctx, `numpy ${info.name} scalar: data has ${b.length} bytes; expected ${info.itemsize}`);
   const bytes = b.subarray(0, info.itemsize);
   const little = effectiveByteOrder(info) !== '>';
@@ -204,7 +211,7 @@ export async function callGlobal(role: GlobalRole, name: string, args: PyValue[]
       return { t: 'dtype', info: parseTypeString(code, `${ctx.src.name} (at byte ${ctx.at})`) };
     }
     case 'scalar':
-      return makeScalar(args, ctx);
+      return await makeScalar(args, ctx);
     case 'frombuffer': {
       const [buf, dt, shapeV, orderV] = args;
       const what = name;

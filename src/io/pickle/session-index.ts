@@ -12,7 +12,7 @@ import { readArrayFloat64, sizeOf } from './array-read.js';
 import { effectiveByteOrder } from './dtype.js';
 import type { ByteSource } from './source.js';
 import type { ArrayRef, SessionInfo, SessionProblem } from './types.js';
-import { abbreviate, describe, typeName, type NdarrayValue, type PyValue } from './values.js';
+import { aDescribe, abbreviate, describe, type NdarrayValue, type PyValue } from './values.js';
 
 /** Keys every session must have. */
 export const REQUIRED_KEYS = ['rat_id', 'session_date', 'eeg', 'eeg_time', 'nm_peak_times', 'nm_sizes'] as const;
@@ -76,13 +76,13 @@ class Problem extends Error {
 export async function buildIndex(top: PyValue, src: ByteSource): Promise<SessionInfo[]> {
   const name = src.name;
   if (top.t !== 'list') {
-    throw new SessionDataError(`${name}: top-level object is a ${typeName(top)}; expected a list of session dicts (one per session)`);
+    throw new SessionDataError(`${name}: top-level object is ${aDescribe(top)}; expected a list of session dicts (one per session)`);
   }
   const out: SessionInfo[] = [];
   for (let i = 0; i < top.items.length; i++) {
     const item = top.items[i] as PyValue;
     if (item.t !== 'dict') {
-      throw new SessionDataError(`${name}: item ${i} of the top-level list is a ${describe(item)}; expected a dict per session`);
+      throw new SessionDataError(`${name}: item ${i} of the top-level list is ${aDescribe(item)}; expected a dict per session`);
     }
     out.push(await indexSession(i, item.entries, src));
   }
@@ -134,14 +134,14 @@ async function indexSession(index: number, entries: Map<string, [PyValue, PyValu
     }
     for (const key of ['rat_id', 'session_date'] as const) {
       const v = values.get(key) as PyValue;
-      if (textOf(v) === undefined) throw dataProblem(`'${key}' is a ${describe(v)}; expected a str`);
+      if (textOf(v) === undefined) throw dataProblem(`'${key}' is ${aDescribe(v)}; expected a str`);
     }
     const arr = (key: string, expect: string): ArrayRef => {
       const v = values.get(key) as PyValue;
       const bad = info.unsupported[key];
       if (bad !== undefined) throw new Problem({ kind: 'array-format', message: `${label}: '${key}': ${bad}` });
       const ref = info.arrays[key];
-      if (ref === undefined) throw dataProblem(`'${key}' is a ${describe(v)}; expected ${expect}`);
+      if (ref === undefined) throw dataProblem(`'${key}' is ${aDescribe(v)}; expected ${expect}`);
       return ref;
     };
     const eeg = arr('eeg', 'a float64 numpy array (n_channels, n_times)');
@@ -184,7 +184,7 @@ async function sfreqOf(v: PyValue, info: SessionInfo, src: ByteSource, dataProbl
     if (ref !== undefined && sizeOf(ref.shape) === 1) hz = (await readArrayFloat64(src, ref, `session ${info.index} 'sfreq'`))[0];
   }
   if (hz === undefined || !Number.isFinite(hz) || hz <= 0) {
-    throw dataProblem(`'sfreq' is ${hz === undefined ? `a ${describe(v)}` : hz}; expected a positive number of Hz`);
+    throw dataProblem(`'sfreq' is ${hz === undefined ? aDescribe(v) : hz}; expected a positive number of Hz`);
   }
   return hz;
 }

@@ -131,6 +131,13 @@ export function describe(v: PyValue): string {
   }
 }
 
+/** {@link describe} with an English article where one fits: `an int 3`, `a dict`, `None`. */
+export function aDescribe(v: PyValue): string {
+  const d = describe(v);
+  if (v.t === 'none' || v.t === 'bool' || v.t === 'global') return d;
+  return `${/^[aeiou]/i.test(d) ? 'an' : 'a'} ${d}`;
+}
+
 /** `s` cut to `max` characters with a trailing `...`. */
 export function abbreviate(s: string, max: number): string {
   return s.length <= max ? s : `${s.slice(0, Math.max(0, max - 3))}...`;
