@@ -116,3 +116,19 @@ export {
   type NpyArray,
   type NpyDtype,
 } from './io/npy.js';
+export {
+  openSessionFile,
+  type SessionFile,
+  type SessionInfo,
+  type ArrayRef,
+  type OpenSessionFileOptions,
+} from './io/session-file.js';
+export {
+  writeSessionResults,
+  writeRatResults,
+  writeCrossRatResults,
+  readRatResults,
+  findRatDirs,
+  type RunContext,
+  type StoredRat,
+} from './io/results.js';

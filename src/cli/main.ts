@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { EegParallelError } from '../errors.js';
 import { registerTfr } from './tfr.js';
+import { registerAnalysisCommands } from './analyze.js';
 import { VERSION } from '../version.js';
 import { shutdownPools } from '../parallel/pool.js';
 
@@ -20,6 +21,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
   registerTfr(program);
+  registerAnalysisCommands(program);
   registerTest(program, setExitCode);
   return program;
 }

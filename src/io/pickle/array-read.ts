@@ -170,7 +170,8 @@ export async function readRows(src: ByteSource, ref: ArrayRef, rows: readonly nu
     }
   }
   const read = rangeReader(src, ref, what);
-  const out = new Float64Array(rows.length * T);
+  // Shared memory: the parallel engine's worker threads read the rows without a copy.
+  const out = new Float64Array(new SharedArrayBuffer(rows.length * T * Float64Array.BYTES_PER_ELEMENT));
   if (rows.length === 0 || T === 0) return out;
   if (ref.fortranOrder && R > 1) {
     const step = R * itemsize; // one time step: all rows of one column

@@ -25,6 +25,11 @@ const ALLOWED: ReadonlyMap<string, GlobalRole> = new Map<string, GlobalRole>([
   ['__builtin__.bytearray', 'bytearray'],
   ['builtins.bytes', 'bytes'],
   ['__builtin__.bytes', 'bytes'],
+  // Protocols 2–3 spell sets as `set([...])` / `frozenset([...])` (no set opcodes yet).
+  ['builtins.set', 'set'],
+  ['__builtin__.set', 'set'],
+  ['builtins.frozenset', 'frozenset'],
+  ['__builtin__.frozenset', 'frozenset'],
   // copyreg._reconstructor is deliberately absent: numpy objects never need it at protocol ≥ 2.
 ]);
 

@@ -14,7 +14,7 @@ import { ArrayFormatError } from '../../errors.js';
 import { effectiveByteOrder, parseTypeString, unsupportedReason, type DtypeInfo } from './dtype.js';
 import { countLatin1 } from './latin1.js';
 import { readExactly, type ByteSource } from './source.js';
-import { describe, type ByteRef, type GlobalRole, type NdarrayValue, type PyValue } from './values.js';
+import { describe, keyOf, type ByteRef, type GlobalRole, type NdarrayValue, type PyValue } from './values.js';
 
 /** Where a call happens, for messages and for reading latin-1 payloads. */
 export interface CallContext {
@@ -233,6 +233,17 @@ export async function callGlobal(role: GlobalRole, name: string, args: PyValue[]
       const [a0] = args;
       if (args.length === 1 && a0?.t === 'bytes') return { t: 'bytes', ref: a0.ref, mutable };
       return encodeLatin1(a0, args[1], ctx, mutable);
+    }
+    case 'set':
+    case 'frozenset': {
+      const [items] = args;
+      if (args.length > 1 || (items !== undefined && items.t !== 'list' && items.t !== 'tuple')) {
+        fail(ctx, `${name}: arguments are not (list,); expected set([...]) as protocol 2 writes it`);
+      }
+      const set: PyValue = { t: 'set', items: new Map(), frozen: role === 'frozenset' };
+      const failKey = (m: string): never => fail(ctx, `${name}: ${m}`);
+      for (const v of items?.t === 'list' || items?.t === 'tuple' ? items.items : []) set.items.set(keyOf(v, failKey), v);
+      return set;
     }
     case 'ndarray':
       return fail(ctx, `calling numpy.ndarray directly is not supported; expected numpy's _reconstruct or _frombuffer`);

@@ -125,11 +125,15 @@ export class Cursor {
     if (!this.has(n)) await this.fill(n);
   }
 
+  /** Start of the opcode being decoded (set by the VM), for messages. */
+  opStart = 0;
+
   /** @throws ArrayFormatError (truncated pickle) when fewer than n bytes remain */
   require(n: number, what: string): void {
     if (n > this.remaining) {
+      const need = Number.isFinite(n) ? `${n} more bytes` : 'more than 2^53 bytes';
       throw new ArrayFormatError(
-        `${this.src.name}: truncated pickle: ${what} at byte ${this.pos} needs ${n} bytes but only ` +
+        `${this.src.name}: truncated pickle: ${what} at byte ${this.opStart} needs ${need} but only ` +
           `${this.remaining} remain; expected a complete pickle ending with STOP`,
       );
     }

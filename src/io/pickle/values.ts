@@ -57,7 +57,9 @@ export type GlobalRole =
   | 'frombuffer'
   | 'codecs_encode'
   | 'bytearray'
-  | 'bytes';
+  | 'bytes'
+  | 'set'
+  | 'frozenset';
 
 /** A value on the scanner's stack / in its memo. Containers are mutable, as in Python. */
 export type PyValue =
@@ -77,6 +79,36 @@ export type PyValue =
   | { t: 'opaque'; what: string }
   | NdarrayValue
   | DtypeValue;
+
+const MAX_KEY_NODES = 1000;
+
+/** Hashable identity of a dict key / set item, as a string. Bounded work (keys are tiny in practice). */
+export function keyOf(v: PyValue, fail: (m: string) => never, budget = { n: MAX_KEY_NODES }): string {
+  if (--budget.n < 0) fail('dict key or set item is too deeply nested');
+  switch (v.t) {
+    case 'none':
+      return 'N';
+    case 'bool':
+      return v.v ? 'i1' : 'i0'; // True == 1 in Python
+    case 'int':
+      return `i${v.v}`;
+    case 'float':
+      return Number.isInteger(v.v) ? `i${BigInt(v.v)}` : `f${v.v}`;
+    case 'str':
+      if (v.v === undefined) fail('a very long str is used as a dict key');
+      return `s${v.v}`;
+    case 'bytes':
+      if (v.mutable) fail('unhashable type bytearray used as a dict key');
+      if (v.ref.data === undefined) fail('a very long bytes object is used as a dict key');
+      return `b${Buffer.from(v.ref.data).toString('hex')}`;
+    case 'tuple':
+      return `t(${v.items.map((x) => keyOf(x, fail, budget)).join(',')})`;
+    case 'global':
+      return `g${v.name}`;
+    default:
+      return fail(`unhashable type ${describe(v)} used as a dict key or set item`);
+  }
+}
 
 /** Short Python-like type name of a value, for messages (never recurses). */
 export function typeName(v: PyValue): string {

@@ -17,7 +17,7 @@ import { resolveGlobal } from './globals.js';
 import { MAX_PROTOCOL, MIN_PROTOCOL, OP, opcodeName } from './opcodes.js';
 import { buildObject, callGlobal, type CallContext } from './reduce.js';
 import { Cursor, type ByteSource } from './source.js';
-import { describe, type PyValue } from './values.js';
+import { describe, keyOf, type PyValue } from './values.js';
 
 /** Tuning knobs (defaults suit the lab's files). */
 export interface ScanOptions {
@@ -43,37 +43,8 @@ export interface ScanResult {
 
 const MAX_LINE = 1024;
 const MAX_LONG_BYTES = 4096;
-const MAX_KEY_NODES = 1000;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-/** Hashable identity of a dict key / set item, as a string. Bounded work (keys are tiny in practice). */
-function keyOf(v: PyValue, fail: (m: string) => never, budget = { n: MAX_KEY_NODES }): string {
-  if (--budget.n < 0) fail('dict key or set item is too deeply nested');
-  switch (v.t) {
-    case 'none':
-      return 'N';
-    case 'bool':
-      return v.v ? 'i1' : 'i0'; // True == 1 in Python
-    case 'int':
-      return `i${v.v}`;
-    case 'float':
-      return Number.isInteger(v.v) ? `i${BigInt(v.v)}` : `f${v.v}`;
-    case 'str':
-      if (v.v === undefined) fail('a very long str is used as a dict key');
-      return `s${v.v}`;
-    case 'bytes':
-      if (v.mutable) fail('unhashable type bytearray used as a dict key');
-      if (v.ref.data === undefined) fail('a very long bytes object is used as a dict key');
-      return `b${Buffer.from(v.ref.data).toString('hex')}`;
-    case 'tuple':
-      return `t(${v.items.map((x) => keyOf(x, fail, budget)).join(',')})`;
-    case 'global':
-      return `g${v.name}`;
-    default:
-      return fail(`unhashable type ${describe(v)} used as a dict key or set item`);
-  }
-}
 
 /** Little-endian two's-complement bytes → bigint (LONG1/LONG4). */
 function decodeLong(b: Uint8Array): bigint {
@@ -215,6 +186,7 @@ export async function scanPickle(src: ByteSource, options: ScanOptions = {}): Pr
 
   for (;;) {
     at = cur.pos;
+    cur.opStart = at;
     op = 0;
     if (!cur.has(1)) await cur.need(1, 'next opcode');
     op = cur.u8();
@@ -235,6 +207,7 @@ export async function scanPickle(src: ByteSource, options: ScanOptions = {}): Pr
         return { value, protocol, end: cur.pos };
       }
       case OP.MARK:
+        if (++created > maxValues) fail(`more than ${maxValues} objects; expected a list of session dicts`);
         metastack.push(stack);
         stack = [];
         break;
