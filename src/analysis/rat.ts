@@ -4,13 +4,17 @@
 import { EegParallelError } from '../errors.js';
 import { chooseStrategy } from '../parallel/auto.js';
 import { resolveParallelOptions, type ResolvedParallelOptions } from '../parallel/options.js';
-import { analyzeSessionsInPool, type IndexedSession } from '../parallel/sessions.js';
+import { analyzeSessionsInPool } from '../parallel/sessions.js';
+import { loadSessionRef, refTimes, type SessionRef } from '../io/session-refs.js';
 import type { SessionOutcome } from '../parallel/tasks.js';
 import { analyzeSession, type AnalysisOptions, type SessionAnalysis } from './session.js';
 import { sizeLabel } from './events.js';
 import { resolveRoi } from './roi.js';
 
-export type { IndexedSession };
+export type { SessionRef };
+
+/** An in-memory session and its index in the source file. */
+export type IndexedSession = Extract<SessionRef, { session: unknown }>;
 
 /** A session that could not be analysed. */
 export interface FailedSession {
@@ -72,12 +76,13 @@ export type SessionProgress = (event: { index: number; ok: boolean; reason?: str
 
 /** Analyses sessions one after another on this thread, each with `options`' own strategy. */
 async function* analyzeSessionsInline(
-  sessions: Iterable<IndexedSession> | AsyncIterable<IndexedSession>,
+  sessions: Iterable<SessionRef> | AsyncIterable<SessionRef>,
   options: AnalysisOptions,
 ): AsyncGenerator<SessionOutcome> {
-  for await (const { index, session } of sessions) {
+  for await (const ref of sessions) {
+    const index = ref.index;
     try {
-      yield { index, ok: true, analysis: await analyzeSession(session, options, index) };
+      yield { index, ok: true, analysis: await analyzeSession(await loadSessionRef(ref), options, index) };
     } catch (e) {
       if (!(e instanceof EegParallelError)) throw e;
       yield { index, ok: false, code: e.code, message: e.message };
@@ -92,16 +97,19 @@ async function* analyzeSessionsInline(
 function sessionLevel(parallel: ResolvedParallelOptions, sessions: unknown, options: AnalysisOptions): boolean {
   if (parallel.strategy === 'sessions') return true;
   if (parallel.strategy !== 'auto' || !Array.isArray(sessions) || sessions.length === 0) return false;
-  const first = (sessions as IndexedSession[])[0]!.session;
+  const first = (sessions as SessionRef[])[0]!;
   let nChannels: number;
-  try {
-    nChannels = resolveRoi(options.roi, first.ratId, options.tables).channels.length;
-  } catch {
-    return false; // the per-session analysis reports the ROI error
+  if ('file' in first) nChannels = first.file.channels.length;
+  else {
+    try {
+      nChannels = resolveRoi(options.roi, first.session.ratId, options.tables).channels.length;
+    } catch {
+      return false; // the per-session analysis reports the ROI error
+    }
   }
   return (
     chooseStrategy(
-      { nChannels, nFreqs: options.freqs?.length ?? options.nFreqs ?? 20, nTimes: first.nTimes, nSessions: sessions.length, fullPower: !!options.saveRoiPower },
+      { nChannels, nFreqs: options.freqs?.length ?? options.nFreqs ?? 20, nTimes: refTimes(first), nSessions: sessions.length, fullPower: !!options.saveRoiPower },
       parallel,
     ).strategy === 'sessions'
   );
@@ -114,12 +122,13 @@ function sessionLevel(parallel: ResolvedParallelOptions, sessions: unknown, opti
  * concatenation). With the `sessions` strategy, sessions run in parallel workers; the result is
  * bitwise identical to the sequential run.
  *
- * @param sessions the rat's sessions, lazily produced if the source is large
+ * @param sessions the rat's sessions: in memory, or references into a session file read (ROI
+ *   channels only) where each session is analysed; a session that cannot be read is a failure
  * @throws NoUsableSessionError when no session succeeds
  */
 export async function analyzeRat(
   ratId: string,
-  sessions: Iterable<IndexedSession> | AsyncIterable<IndexedSession>,
+  sessions: Iterable<SessionRef> | AsyncIterable<SessionRef>,
   options: AnalysisOptions,
   onSession?: SessionProgress,
 ): Promise<RatAnalysis> {

@@ -5,7 +5,8 @@
  */
 import type { Command } from 'commander';
 import { join } from 'node:path';
-import { crossRatMeans, analyzeRat, type IndexedSession } from '../analysis/rat.js';
+import { crossRatMeans, analyzeRat } from '../analysis/rat.js';
+import { closeSessionFiles, type SessionRef } from '../io/session-refs.js';
 import { resolveRoi, type RoiSpec } from '../analysis/roi.js';
 import { analyzeSession, type AnalysisOptions } from '../analysis/session.js';
 import { EegParallelError, InvalidParameterError } from '../errors.js';
@@ -148,36 +149,31 @@ export function registerAnalysisCommands(program: Command): void {
       const started = performance.now();
       const options = analysisOptions(opts, RAT_STRATEGIES);
       const file = await openSessionFile(opts.data);
+      let refs: SessionRef[];
       try {
         const infos = file.sessionsOfRat(opts.rat);
-        async function* sessions(): AsyncGenerator<IndexedSession> {
-          for (const info of infos) {
-            try {
-              yield { index: info.index, session: await readRoiSession(file, info.index, options.roi, options) };
-            } catch (e) {
-              if (!(e instanceof EegParallelError)) throw e;
-              failedReads.push({ index: info.index, kind: e.code, reason: e.message });
-              process.stderr.write(`session ${info.index}: skipped: ${e.message}\n`);
-            }
-          }
-        }
-        const failedReads: { index: number; kind: string; reason: string }[] = [];
-        const result = await analyzeRat(opts.rat, sessions(), options, (event) => {
+        // One ROI resolution per rat (the electrode table maps by rat); each session is then read
+        // where it is analysed, ROI channels only.
+        const channels = resolveRoi(options.roi, opts.rat, options.tables).channels;
+        refs = infos.map((info) => ({ index: info.index, file: { path: opts.data, channels, nTimes: info.nTimes } }));
+      } finally {
+        await file.close();
+      }
+      try {
+        const result = await analyzeRat(opts.rat, refs, options, (event) => {
           process.stderr.write(
             event.ok
               ? `session ${event.index}: ${event.analysis!.sizes.map((s) => `size ${s.label}: ${s.nEvents}`).join(', ')}\n`
               : `session ${event.index}: skipped: ${event.reason}\n`,
           );
         });
-        result.failed.push(...failedReads);
-        result.failed.sort((a, b) => a.index - b.index);
         await writeRatResults(opts.outputDir, result, contextOf(opts.data, options, started));
         process.stdout.write(
           `rat ${opts.rat}: ${result.sessions.length} sessions analysed, ${result.failed.length} skipped; ` +
             `${result.sizes.map((s) => `size ${s.label}: ${s.nEvents} events from ${s.nSessions} sessions`).join('; ')} → ${opts.outputDir}\n`,
         );
       } finally {
-        await file.close();
+        await closeSessionFiles();
       }
     });
 

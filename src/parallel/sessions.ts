@@ -7,30 +7,24 @@
  * `worker-crashed`, the pool replaces the worker, and the run continues with the other sessions.
  */
 import type { AnalysisOptions } from '../analysis/session.js';
-import type { SessionData } from '../analysis/session-data.js';
+import type { SessionRef } from '../io/session-refs.js';
 import { toShared } from './channel-jobs.js';
 import type { ResolvedParallelOptions } from './options.js';
 import { poolFor, WorkerCrashError } from './pool.js';
 import { METHOD_SESSIONS, type SessionOutcome, type SessionTask } from './tasks.js';
 
-/** A session and its index in the source file. */
-export interface IndexedSession {
-  index: number;
-  session: SessionData;
-}
-
-/** Bytes of a session's EEG. */
-function sessionBytes(s: SessionData): number {
-  return s.eeg.byteLength + s.eegTime.byteLength;
+/** Bytes of a session's EEG held by the main thread (file references are read by the worker). */
+function sessionBytes(ref: SessionRef): number {
+  return 'session' in ref ? ref.session.eeg.byteLength + ref.session.eegTime.byteLength : 0;
 }
 
 /**
- * Analyses sessions in the pool and yields their outcomes in input order.
- * With threads, each session's EEG is moved into a SharedArrayBuffer once, so the worker reads
- * it without a copy; with processes it is copied to the child.
+ * Analyses sessions in the pool and yields their outcomes in input order. A file reference is
+ * read by the worker itself (ROI channels only). In-memory sessions go over in a SharedArrayBuffer
+ * with threads (no copy) and are copied to child processes.
  */
 export async function* analyzeSessionsInPool(
-  sessions: Iterable<IndexedSession> | AsyncIterable<IndexedSession>,
+  sessions: Iterable<SessionRef> | AsyncIterable<SessionRef>,
   options: AnalysisOptions,
   parallel: ResolvedParallelOptions,
 ): AsyncGenerator<SessionOutcome> {
@@ -46,17 +40,14 @@ export async function* analyzeSessionsInPool(
   let nextToYield = 0;
   let batchCount = 0;
 
-  const launch = (batch: IndexedSession[]): void => {
+  const launch = (batch: SessionRef[]): void => {
     const number = batchCount++;
     const label = batch.length === 1 ? `session ${batch[0]!.index}` : `sessions ${batch.map((b) => b.index).join(', ')}`;
-    const bytes = batch.reduce((sum, b) => sum + sessionBytes(b.session), 0);
+    const bytes = batch.reduce((sum, b) => sum + sessionBytes(b), 0);
     inFlightBytes += bytes;
     const task: SessionTask = {
       label,
-      sessions: batch.map(({ index, session }) => ({
-        index,
-        session: threads ? { ...session, eeg: toShared(session.eeg) } : session,
-      })),
+      sessions: batch.map((ref) => ('session' in ref && threads ? { ...ref, session: { ...ref.session, eeg: toShared(ref.session.eeg) } } : ref)),
       options: inner,
     };
     const p = pool
@@ -85,7 +76,7 @@ export async function* analyzeSessionsInPool(
     }
   }
 
-  let batch: IndexedSession[] = [];
+  let batch: SessionRef[] = [];
   const flush = async (): Promise<SessionOutcome[]> => {
     // Bound the work in flight: one batch per worker, and the memory budget.
     while (running.size >= parallel.jobs || (running.size > 0 && inFlightBytes >= parallel.maxMemoryBytes)) {

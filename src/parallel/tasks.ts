@@ -7,7 +7,7 @@ import type { WaveletBank } from '../dsp/convolve.js';
 import type { WindowLayout } from '../analysis/channel-power.js';
 import type { SharedRoiSum } from '../analysis/roi-sum.js';
 import type { AnalysisOptions, SessionAnalysis } from '../analysis/session.js';
-import type { SessionData } from '../analysis/session-data.js';
+import type { SessionRef } from '../io/session-refs.js';
 
 /** One (channel, frequency batch) job. */
 export interface ChannelRowsTask {
@@ -51,7 +51,7 @@ export interface ChannelRowsReply {
 export interface SessionTask {
   /** "session 3" or "sessions 3, 4". */
   label: string;
-  sessions: { index: number; session: SessionData }[];
+  sessions: SessionRef[];
   /** Analysis options; the strategy inside a worker is always sequential. */
   options: AnalysisOptions;
 }

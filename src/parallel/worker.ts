@@ -7,6 +7,7 @@ import { compactRowMap, computeChannelRows, type ChannelOutputs } from '../analy
 import { addInTurn } from '../analysis/roi-sum.js';
 import { analyzeSession } from '../analysis/session.js';
 import { EegParallelError } from '../errors.js';
+import { loadSessionRef } from '../io/session-refs.js';
 import { injectFault } from './faults.js';
 import {
   METHOD_CHANNEL_ROWS,
@@ -86,9 +87,10 @@ function compactWindows(windows: Float64Array, rows: Int32Array, nFreqs: number,
 async function sessions(task: SessionTask): Promise<SessionOutcome[]> {
   injectFault(task.label);
   const outcomes: SessionOutcome[] = [];
-  for (const { index, session } of task.sessions) {
+  for (const ref of task.sessions) {
+    const index = ref.index;
     try {
-      outcomes.push({ index, ok: true, analysis: await analyzeSession(session, task.options, index) });
+      outcomes.push({ index, ok: true, analysis: await analyzeSession(await loadSessionRef(ref), task.options, index) });
     } catch (e) {
       if (!(e instanceof EegParallelError)) throw e;
       outcomes.push({ index, ok: false, code: e.code, message: e.message });

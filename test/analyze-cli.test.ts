@@ -1,0 +1,172 @@
+/**
+ * The real-data commands on pickles written by Python (protocols 2/4/5, numpy 1.x and 2.x
+ * spellings): results equal the Python/MNE reference path (scripts/reference_analysis.py) to 1e-9,
+ * are readable with plain numpy, and bad input exits 2 without writing anything.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { readNpyFloat64 } from '../src/index.js';
+import { packagePath } from '../src/paths.js';
+import { assertRowsClose, DEBIAN_PYTHON, fixturePath, runCli, tempDir } from './helpers.js';
+
+const mneOk = spawnSync(DEBIAN_PYTHON, ['-c', 'import mne'], { encoding: 'utf8' }).status === 0;
+if (!mneOk && process.env.CI) throw new Error(`${DEBIAN_PYTHON} cannot import mne; .ci/run must install python3-mne`);
+const skipNoMne = !mneOk && 'Debian python3-mne not installed';
+
+const pickle = (name: string): string => fixturePath('pickle', name);
+const VARIANTS = ['lab_p2.pkl', 'lab_p4.pkl', 'lab_p5.pkl', 'np2_p4.pkl', 'np2_p5.pkl', 'strscalars_p4.pkl', 'mixed_p4.pkl'];
+// The fixture sessions are 1.5–2 s long: short wavelets and windows keep MNE willing.
+const PARAMS = ['--freq-range', '15,45', '--n-freqs', '5', '--n-cycles-factor', '0.1', '--window', '0.5'];
+
+function reference(mode: 'session' | 'rat', data: string, target: string[], channels: string, out: string): void {
+  const r = spawnSync(
+    DEBIAN_PYTHON,
+    [packagePath('scripts', 'reference_analysis.py'), mode, '--data', data, ...target, '--channels', channels, '--out', out, ...PARAMS],
+    { encoding: 'utf8' },
+  );
+  assert.equal(r.status, 0, r.stderr);
+}
+
+/** Every nm_size_* file of the reference equals ours to 1e-9 per row; same set of sizes. */
+function assertSameResults(ours: string, ref: string, what: string): void {
+  const sizeFiles = (dir: string): string[] => readdirSync(dir).filter((f) => /^nm_size_.*_mean\.npy$/.test(f)).sort();
+  assert.deepEqual(sizeFiles(ours), sizeFiles(ref), `${what}: sizes`);
+  for (const f of [...sizeFiles(ref), ...sizeFiles(ref).map((m) => m.replace('_mean', '_windows')).filter((w) => existsSync(join(ref, w)) && existsSync(join(ours, w)))]) {
+    const a = readNpyFloat64(join(ours, f), { minDims: 2, maxDims: 3 });
+    const b = readNpyFloat64(join(ref, f), { minDims: 2, maxDims: 3 });
+    assert.deepEqual(a.shape, b.shape, `${what} ${f}: shape`);
+    assertRowsClose(a.data, b.data, a.shape.at(-1)!, 1e-9, `${what} ${f}`);
+  }
+}
+
+describe('analyze-session / analyze-rat vs the Python + MNE path', { skip: skipNoMne }, () => {
+  for (const variant of VARIANTS) {
+    test(variant, () => {
+      const dir = tempDir();
+      // Sessions and rats present, from our own inspect.
+      const inspect = runCli(['inspect', '--data', pickle(variant), '--json']);
+      assert.equal(inspect.status, 0, inspect.stderr);
+      const sessions: { index: number; ratId: string; nChannels: number; problem?: unknown }[] = JSON.parse(inspect.stdout).sessions;
+      const first = sessions.find((s) => s.problem === undefined)!;
+      const ours = join(dir, 'ours');
+      const r = runCli(['analyze-session', '--data', pickle(variant), '--session', String(first.index), '--channels', '1,0', ...PARAMS, '--output-dir', ours]);
+      assert.equal(r.status, 0, r.stderr);
+      reference('session', pickle(variant), ['--session', String(first.index)], '1,0', join(dir, 'ref'));
+      assertSameResults(ours, join(dir, 'ref'), `${variant} session ${first.index}`);
+      const summary = JSON.parse(readFileSync(join(ours, 'results.json'), 'utf8'));
+      const refSummary = JSON.parse(readFileSync(join(dir, 'ref', 'summary.json'), 'utf8'));
+      for (const [label, v] of Object.entries(refSummary.sizes) as [string, { valid_events: number[] }][]) {
+        assert.deepEqual(summary.sizes[label].valid_events, v.valid_events, `${variant} size ${label} valid events`);
+      }
+
+      const ratOut = join(dir, 'rat');
+      const rr = runCli(['analyze-rat', '--data', pickle(variant), '--rat', first.ratId, '--channels', '0,1', ...PARAMS, '--output-dir', ratOut, '--strategy', 'sessions', '--jobs', '2']);
+      assert.equal(rr.status, 0, rr.stderr);
+      reference('rat', pickle(variant), ['--rat', first.ratId], '0,1', join(dir, 'ratref'));
+      assertSameResults(ratOut, join(dir, 'ratref'), `${variant} rat ${first.ratId}`);
+    });
+  }
+});
+
+describe('result files', () => {
+  test('are readable with plain numpy + json, and results.json has the SPEC 6 fields', () => {
+    const dir = join(tempDir(), 'out');
+    const r = runCli(['analyze-session', '--data', pickle('lab_p4.pkl'), '--session', '0', '--roi', 'frontal', ...PARAMS, '--output-dir', dir, '--save-roi-power']);
+    assert.equal(r.status, 0, r.stderr);
+    const check = spawnSync(
+      DEBIAN_PYTHON,
+      [
+        '-c',
+        [
+          'import json, sys, os, numpy as np',
+          'd = sys.argv[1]; r = json.load(open(os.path.join(d, "results.json")))',
+          'for k in ["rat_id", "session_index", "session_date", "eeg_shape", "sfreq", "roi", "parameters", "sizes", "invalid_events", "channel_stats", "timings", "version"]: assert k in r, k',
+          'assert r["roi"]["channels"] == [20, 21, 23, 24], r["roi"]',
+          'assert r["roi"]["electrodes"] == [29, 2, 31, 32], r["roi"]',
+          'f = np.load(os.path.join(d, "freqs.npy")); assert f.shape == (5,)',
+          'for s, v in r["sizes"].items():',
+          '    w = np.load(os.path.join(d, f"nm_size_{s}_windows.npy")); m = np.load(os.path.join(d, f"nm_size_{s}_mean.npy"))',
+          '    assert w.shape == (v["n_events"], 5, 100) and m.shape == (5, 100), (w.shape, m.shape)',
+          '    assert np.allclose(w.mean(axis=0), m, rtol=0, atol=1e-12)',
+          'p = np.load(os.path.join(d, "roi_power.npy")); assert p.shape == (5, r["eeg_shape"][1]) and p.flags["C_CONTIGUOUS"]',
+          'print("ok")',
+        ].join('\n'),
+        dir,
+      ],
+      { encoding: 'utf8' },
+    );
+    assert.equal(check.status, 0, check.stderr);
+  });
+
+  test('aggregate: cross-rat means of per-rat results', () => {
+    const dir = tempDir();
+    const rats = JSON.parse(runCli(['inspect', '--data', pickle('lab_p4.pkl'), '--json']).stdout).sessions.map((s: { ratId: string }) => s.ratId);
+    for (const rat of new Set<string>(rats)) {
+      const r = runCli(['analyze-rat', '--data', pickle('lab_p4.pkl'), '--rat', rat, '--channels', '0,1', ...PARAMS, '--output-dir', join(dir, `rat_${rat}`)]);
+      assert.equal(r.status, 0, r.stderr);
+    }
+    const r = runCli(['aggregate', '--output-dir', dir]);
+    assert.equal(r.status, 0, r.stderr);
+    const cross = JSON.parse(readFileSync(join(dir, 'cross_rat', 'results.json'), 'utf8'));
+    for (const [label, v] of Object.entries(cross.sizes) as [string, { rats: string[]; n_rats: number }][]) {
+      const means = v.rats.map((rat) => readNpyFloat64(join(dir, `rat_${rat}`, `nm_size_${label}_mean.npy`)).data);
+      const expected = means[0]!.map((_, j) => means.reduce((sum, m) => sum + m[j]!, 0) / means.length);
+      assert.deepEqual(Array.from(readNpyFloat64(join(dir, 'cross_rat', `nm_size_${label}_mean.npy`)).data), Array.from(expected));
+      assert.equal(v.n_rats, v.rats.length);
+    }
+  });
+});
+
+describe('bad input → one line, exit 2, nothing written', () => {
+  const manifest: { files: { file: string; error: string; when: string; session?: number; message: string }[] } = JSON.parse(
+    readFileSync(pickle('bad_manifest.json'), 'utf8'),
+  );
+  test('every bad pickle of the manifest, through analyze-session', () => {
+    for (const bad of manifest.files) {
+      const out = join(tempDir(), 'out');
+      const r = runCli(['analyze-session', '--data', pickle(bad.file), '--session', String(bad.session ?? 0), '--channels', '0', ...PARAMS, '--output-dir', out]);
+      assert.equal(r.status, 2, `${bad.file}: exit ${r.status} ${r.stderr}`);
+      assert.equal(r.stderr.trim().split('\n').length, 1, `${bad.file}: one line, got ${r.stderr}`);
+      assert.ok(r.stderr.toLowerCase().includes(bad.message.toLowerCase()), `${bad.file}: '${bad.message}' not in ${r.stderr}`);
+      assert.equal(existsSync(out), false, `${bad.file}: output written`);
+    }
+  });
+  test('session out of range, unknown rat, channel beyond a short session, unknown ROI', () => {
+    const cases: [string[], RegExp][] = [
+      [['analyze-session', '--session', '99', '--channels', '0'], /session 99 is out of range: .* has 3 sessions \(0–2\)/],
+      [['analyze-rat', '--rat', '123', '--channels', '0'], /rat '123' has no session .*; rats present: 9442, 10501/],
+      [['analyze-session', '--session', '2', '--channels', '0,30'], /channel.*30.*out of range/],
+      [['analyze-session', '--session', '0', '--roi', 'cerebellum'], /unknown ROI 'cerebellum'; known ROIs: frontal/],
+      [['analyze-session', '--session', '0', '--roi', '2,40'], /electrode 40 is outside 1–32/],
+      [['analyze-session', '--session', '0', '--roi', 'frontal', '--channels', '1'], /exactly one of --roi/],
+    ];
+    for (const [args, message] of cases) {
+      const out = join(tempDir(), 'out');
+      const r = runCli([...args, '--data', pickle('lab_p4.pkl'), ...PARAMS, '--output-dir', out]);
+      assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, message);
+      assert.equal(existsSync(out), false);
+    }
+  });
+  test('a rat session with fewer channels than the ROI needs is skipped, not fatal', () => {
+    const out = join(tempDir(), 'rat');
+    // Rat 9442's session has 28 channels; channel 30 exists only in 32-channel sessions.
+    const r = runCli(['analyze-rat', '--data', pickle('lab_p4.pkl'), '--rat', '9442', '--channels', '0,30', ...PARAMS, '--output-dir', out]);
+    assert.equal(r.status, 2, 'the only session fails → the rat fails');
+    assert.match(r.stderr, /no session could be analysed.*channel/);
+    assert.equal(existsSync(out), false);
+  });
+  test('a file changed after indexing is re-indexed, not misread', () => {
+    const dir = tempDir();
+    const data = join(dir, 'data.pkl');
+    copyFileSync(pickle('lab_p4.pkl'), data);
+    assert.equal(runCli(['inspect', '--data', data]).status, 0);
+    writeFileSync(data, readFileSync(pickle('lab_p5.pkl')));
+    const r = runCli(['inspect', '--data', data, '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).fromCache, false);
+  });
+});
