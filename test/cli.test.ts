@@ -143,6 +143,15 @@ describe('test command', () => {
     assert.match(readFileSync(join(dir, 'report.md'), 'utf8'), /## Invalid runs/);
   });
 
+  test('--real runs the real workload on a session of a lab pickle', () => {
+    const dir = tempDir();
+    const r = runCli(['test', '--real', packagePath('test', 'fixtures', 'pickle', 'lab_p4.pkl'), '--session', '1', '--output-dir', dir, '--backend', 'threads', ...fast]);
+    assert.equal(r.status, 0, r.stderr);
+    const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));
+    assert.ok(report.runs.every((x: { workload: string; shape: number[] }) => x.workload === 'real' && x.shape[0] === 15 && x.shape[1] === 300));
+    assert.equal(runCli(['test', '--real', packagePath('test', 'fixtures', 'pickle', 'lab_p4.pkl'), '--session', '9', '--output-dir', dir]).status, 2);
+  });
+
   test('bad options exit 2', () => {
     for (const args of [['--jobs', '0'], ['--backend', 'gpu'], ['--tolerance', '-1'], ['--repeats', 'x']]) {
       const r = runCli(['test', '--output-dir', tempDir(), ...args]);

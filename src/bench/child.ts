@@ -7,6 +7,7 @@ import { analyzeRat } from '../analysis/rat.js';
 import { computeRoiThetaSpectrogram } from '../analysis/roi-spectrogram.js';
 import type { SessionData } from '../analysis/session-data.js';
 import { writeNpy } from '../io/npy.js';
+import { closeSessionFiles, loadSessionRef } from '../io/session-refs.js';
 import { shutdownPools } from '../parallel/pool.js';
 import { syntheticSession } from '../synthetic/session.js';
 import { parallelOptionsOf, type RunConfig } from './config.js';
@@ -19,8 +20,11 @@ export interface ChildReport {
   shape: number[];
 }
 
-function loadSessions(config: RunConfig): SessionData[] {
+async function loadSessions(config: RunConfig): Promise<SessionData[]> {
   const source = config.source;
+  if (source.kind === 'pickle') {
+    return [await loadSessionRef({ index: source.session, file: { path: source.path, channels: config.roiChannels, nTimes: source.nTimes } })];
+  }
   return Array.from({ length: source.nSessions }, (_, i) =>
     syntheticSession({
       seed: source.seed + i,
@@ -34,7 +38,8 @@ function loadSessions(config: RunConfig): SessionData[] {
 
 async function main(): Promise<void> {
   const config = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as RunConfig;
-  const sessions = loadSessions(config);
+  const sessions = await loadSessions(config);
+  await closeSessionFiles();
   const parallel = parallelOptionsOf(config);
   const tfr = { nFreqs: config.nFreqs, freqRange: config.freqRange };
   let result: { data: Float64Array; shape: number[] } | null = null;

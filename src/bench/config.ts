@@ -15,12 +15,22 @@ export interface SyntheticSource {
   sfreq?: number;
 }
 
+/** One session of a lab pickle file (the `--real` workload). */
+export interface PickleSource {
+  kind: 'pickle';
+  path: string;
+  session: number;
+  /** As indexed, for reports. */
+  nTimes: number;
+  nSessions: 1;
+}
+
 export interface RunConfig {
   /** Workload name (SPEC 7), e.g. "quick", "scalability". */
   workload: string;
   /** ROI description for reports, e.g. "channels 0-3". */
   roiLabel: string;
-  source: SyntheticSource;
+  source: SyntheticSource | PickleSource;
   roiChannels: number[];
   nFreqs: number;
   freqRange: [number, number];

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Backend } from '../parallel/options.js';
-import { methodName, type RunConfig, type SyntheticSource } from './config.js';
+import { methodName, type PickleSource, type RunConfig, type SyntheticSource } from './config.js';
 import { median } from './measure.js';
 import { maxAbsDiff, runIsolated, toBenchRun, type BenchRun, type IsolatedResult } from './runner.js';
 
@@ -14,7 +14,7 @@ import { maxAbsDiff, runIsolated, toBenchRun, type BenchRun, type IsolatedResult
 export interface Workload {
   name: string;
   roiLabel: string;
-  source: SyntheticSource;
+  source: SyntheticSource | PickleSource;
   roiChannels: number[];
   nFreqs: number;
   freqRange: [number, number];
@@ -22,7 +22,7 @@ export interface Workload {
   parallel: Pick<RunConfig, 'strategy' | 'backend' | 'jobs' | 'batchSize'>[];
 }
 
-export type Mode = 'quick' | 'scalability' | 'full';
+export type Mode = 'quick' | 'real' | 'scalability' | 'full';
 
 export interface SuiteOptions {
   modes: Mode[];
@@ -39,6 +39,8 @@ export interface SuiteOptions {
    * of the machine's speed (frequent on shared VMs) hits every configuration alike.
    */
   rounds: number;
+  /** For the `real` mode: a session of a lab file, with its index entry's size. */
+  real?: { path: string; session: number; nChannels: number; nTimes: number };
 }
 
 const range = (n: number): number[] => [...Array(n).keys()];
@@ -73,6 +75,19 @@ export function workloads(options: SuiteOptions): Workload[] {
       source: synthetic(8, 20_000),
       roiChannels: range(4),
       nFreqs: 10,
+      freqRange: [3, 8],
+      parallel: channelConfigs(jobs, backends, [5]),
+    });
+  }
+  if (options.modes.includes('real') && options.real !== undefined) {
+    const { path, session, nChannels, nTimes } = options.real;
+    const k = Math.min(6, nChannels);
+    out.push({
+      name: 'real',
+      roiLabel: channelsLabel(k),
+      source: { kind: 'pickle', path, session, nTimes, nSessions: 1 },
+      roiChannels: range(k),
+      nFreqs: 15,
       freqRange: [3, 8],
       parallel: channelConfigs(jobs, backends, [5]),
     });

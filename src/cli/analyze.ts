@@ -12,7 +12,10 @@ import { analyzeSession, type AnalysisOptions } from '../analysis/session.js';
 import { EegParallelError, InvalidParameterError } from '../errors.js';
 import { findRatDirs, readRatResults, writeCrossRatResults, writeRatResults, writeSessionResults, type RunContext } from '../io/results.js';
 import { openSessionFile, type SessionFile } from '../io/session-file.js';
-import type { ParallelOptions } from '../parallel/options.js';
+import { resolveParallelOptions, type ParallelOptions } from '../parallel/options.js';
+import { chooseStrategy } from '../parallel/auto.js';
+import { poolFor } from '../parallel/pool.js';
+import { DEFAULT_N_FREQS } from '../analysis/roi-spectrogram.js';
 import {
   addParallelOptions,
   parseCycles,
@@ -77,6 +80,27 @@ function contextOf(path: string, options: AnalysisOptions, started: number): Run
   };
 }
 
+/**
+ * When the analysis will run in parallel, starts the worker pool before the session is read, so
+ * worker start-up overlaps with reading (a single-shot CLI run pays it otherwise).
+ */
+function startWorkersEarly(file: SessionFile, index: number, options: AnalysisOptions): void {
+  const info = file.sessions[index];
+  if (info === undefined) return;
+  const parallel = resolveParallelOptions(options);
+  let nChannels: number;
+  try {
+    nChannels = resolveRoi(options.roi, info.ratId, options.tables).channels.length;
+  } catch {
+    return; // reported when the session is read
+  }
+  const strategy =
+    parallel.strategy === 'auto'
+      ? chooseStrategy({ nChannels, nFreqs: options.freqs?.length ?? options.nFreqs ?? DEFAULT_N_FREQS, nTimes: info.nTimes, nSessions: 1, fullPower: !!options.saveRoiPower }, parallel).strategy
+      : parallel.strategy;
+  if (strategy !== 'sequential') poolFor(parallel);
+}
+
 /** Reads session `index` with only the ROI's channels. */
 async function readRoiSession(file: SessionFile, index: number, roi: RoiSpec, options: AnalysisOptions) {
   const info = file.sessions[index];
@@ -129,6 +153,7 @@ export function registerAnalysisCommands(program: Command): void {
       const index = parseInteger('--session', opts.session, 0);
       const file = await openSessionFile(opts.data);
       try {
+        startWorkersEarly(file, index, options);
         const data = await readRoiSession(file, index, options.roi, options);
         const analysis = await analyzeSession(data, options, index);
         await writeSessionResults(opts.outputDir, analysis, contextOf(opts.data, options, started));

@@ -7,6 +7,7 @@ import cliProgress from 'cli-progress';
 import { availableCores, type Backend } from '../parallel/options.js';
 import { InvalidParameterError } from '../errors.js';
 import { runSuite, type Mode, type SuiteOptions } from '../bench/suite.js';
+import { openSessionFile } from '../io/session-file.js';
 import { buildReport, writeReport } from '../report/report.js';
 import { fmtSeconds } from '../report/analyze.js';
 import { parseInteger, parseNumber } from './parse.js';
@@ -14,6 +15,8 @@ import { EXIT_OK, EXIT_VALIDATION_FAILED } from './exit-codes.js';
 
 interface TestCliOptions {
   quick?: boolean;
+  real?: string;
+  session: string;
   scalability?: boolean;
   full?: boolean;
   outputDir?: string;
@@ -44,6 +47,8 @@ export function registerTest(program: Command, setExitCode: (code: number) => vo
     .command('test')
     .description('validate parallel == sequential and benchmark on synthetic workloads (default: --quick)')
     .option('--quick', 'quick workload: 8 ch × 20,000 samples, ROI channels 0–3, 10 freqs')
+    .option('--real <FILE.pkl>', "a session of the lab's data file: channels 0–5, 15 freqs")
+    .option('--session <K>', 'session index for --real', '0')
     .option('--scalability', '4/8/16 channels × 20k/50k samples, 10 freqs')
     .option('--full', '32 ch × 100,000 samples, ROIs of 4/8/16 channels, 20 freqs, batches 2/4/8, and the sessions strategy')
     .option('--output-dir <DIR>', 'where reports go (default results/parallelism)')
@@ -62,6 +67,22 @@ export function registerTest(program: Command, setExitCode: (code: number) => vo
 async function runTest(opts: TestCliOptions): Promise<number> {
   const modes: Mode[] = [];
   if (opts.quick) modes.push('quick');
+  let real: SuiteOptions['real'];
+  if (opts.real !== undefined) {
+    modes.push('real');
+    const session = parseInteger('--session', opts.session, 0);
+    const file = await openSessionFile(opts.real);
+    try {
+      const info = file.sessions[session];
+      if (info === undefined) {
+        throw new InvalidParameterError(`--session ${session} is out of range: ${opts.real} has ${file.sessions.length} sessions`);
+      }
+      if (info.problem !== undefined) throw new InvalidParameterError(`--session ${session}: ${info.problem.message}`);
+      real = { path: opts.real, session, nChannels: info.nChannels, nTimes: info.nTimes };
+    } finally {
+      await file.close();
+    }
+  }
   if (opts.scalability) modes.push('scalability');
   if (opts.full) modes.push('full');
   if (modes.length === 0) modes.push('quick');
@@ -75,6 +96,7 @@ async function runTest(opts: TestCliOptions): Promise<number> {
     repeats: parseInteger('--repeats', opts.repeats, 1),
     rounds: parseInteger('--rounds', opts.rounds, 1),
     warmup: 1,
+    ...(real !== undefined && { real }),
   };
   const outputDir = opts.outputDir ?? opts.output_dir ?? 'results/parallelism';
 

@@ -49,6 +49,9 @@ export class ComputePool {
     const heap = options.workerHeapLimitMb;
     this.pool = workerpool.pool(WORKER_SCRIPT, {
       maxWorkers: options.jobs,
+      // Start every worker now: a caller can create the pool early (e.g. while it reads data)
+      // so that worker start-up overlaps with other work instead of delaying the first tasks.
+      minWorkers: options.jobs,
       workerType: options.backend === 'threads' ? 'thread' : 'process',
       workerTerminateTimeout: 2000,
       ...(options.backend === 'threads'

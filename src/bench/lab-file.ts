@@ -1,0 +1,33 @@
+/**
+ * Benchmark data in the lab's own file layout: seeded synthetic sessions (SPEC 7) written as a
+ * pickle by Debian's python3 (scripts/write_lab_pickle.py), so the Python pipeline and
+ * eeg-parallel read exactly the same file.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { syntheticSession, type SyntheticSessionOptions } from '../synthetic/session.js';
+import { writeNpy } from '../io/npy.js';
+import { packagePath } from '../paths.js';
+
+/** Debian's python3 with numpy and MNE (not whatever python is first on PATH). */
+export const DEBIAN_PYTHON = '/usr/bin/python3';
+
+/** Writes `sessions` synthetic sessions to `path` as a lab-layout pickle. */
+export async function writeSyntheticLabFile(path: string, sessions: SyntheticSessionOptions[], scratch: string): Promise<void> {
+  const dirs: string[] = [];
+  for (const [i, options] of sessions.entries()) {
+    const s = syntheticSession(options);
+    const dir = join(scratch, `session_${i}`);
+    mkdirSync(dir, { recursive: true });
+    await writeNpy(join(dir, 'eeg.npy'), s.eeg, [s.nChannels, s.nTimes]);
+    await writeNpy(join(dir, 'eeg_time.npy'), s.eegTime, [s.nTimes]);
+    await writeNpy(join(dir, 'nm_peak_times.npy'), s.nmPeakTimes, [s.nmPeakTimes.length]);
+    await writeNpy(join(dir, 'nm_sizes.npy'), s.nmSizes, [s.nmSizes.length]);
+    writeFileSync(join(dir, 'meta.json'), JSON.stringify({ rat_id: s.ratId, session_date: s.sessionDate }));
+    dirs.push(dir);
+  }
+  const r = spawnSync(DEBIAN_PYTHON, [packagePath('scripts', 'write_lab_pickle.py'), path, ...dirs], { encoding: 'utf8' });
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  if (r.status !== 0) throw new Error(`write_lab_pickle.py failed: ${r.stderr}`);
+}

@@ -1,0 +1,173 @@
+/**
+ * `npm run bench:mne`: eeg-parallel against the lab's Python/MNE pipeline, side by side on the
+ * same file (SPEC 7 `session-21min`: one synthetic 32 × 255,000 session at 200 Hz with theta
+ * bursts, written as a lab-layout pickle), end to end — process start, reading, compute, writing.
+ *
+ *   Python sequential   scripts/reference_analysis.py session … (pickle.load + MNE per ROI channel)
+ *   Python 2 processes  the same with --jobs 2 (multiprocessing around MNE, as the seed did)
+ *   eeg-parallel        ./bin/eeg-parallel analyze-session --data F --session 0 --roi frontal
+ *
+ * Runs are interleaved (one of each per round) so drift of the machine hits all alike; medians
+ * and peak RSS (GNU time's %M) are reported, windows are checked equal (1e-9), and a pure-compute
+ * table gives time-frequency points per second for our paths and a bare FFT of the block size
+ * (the roofline). Writes results/bench-mne/bench-mne.json and prints a Markdown summary.
+ *
+ * Usage: node dist/src/bench/mne-compare.js [--rounds 5] [--out results/bench-mne]
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createWaveletBank } from '../dsp/convolve.js';
+import { fftPlan } from '../dsp/fft.js';
+import { readNpyFloat64 } from '../io/npy.js';
+import { resolveTfrParams } from '../analysis/roi-spectrogram.js';
+import { analyzeSession } from '../analysis/session.js';
+import { shutdownPools } from '../parallel/pool.js';
+import { syntheticSession } from '../synthetic/session.js';
+import { packagePath } from '../paths.js';
+import { DEBIAN_PYTHON, writeSyntheticLabFile } from './lab-file.js';
+import { median } from './measure.js';
+import { maxAbsDiff } from './runner.js';
+import { machineInfo } from '../report/report.js';
+
+const SESSION = { seed: 21, nChannels: 32, nTimes: 255_000, nEvents: 50, thetaBursts: true, ratId: '9151', sessionDate: '210000' };
+const FRONTAL = [20, 21, 23, 24];
+
+interface Timed {
+  seconds: number;
+  peakRssBytes: number;
+}
+
+/** Runs a command under GNU time: wall seconds and the peak RSS of it and its children. */
+function timeCommand(argv: string[]): Timed {
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', ...argv], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (r.status !== 0) throw new Error(`${argv.join(' ')} failed: ${r.stderr}`);
+  const [seconds, kib] = r.stderr.trim().split('\n').pop()!.split(' ').map(Number);
+  return { seconds: seconds!, peakRssBytes: kib! * 1024 };
+}
+
+function parseArgs(argv: string[]): { rounds: number; out: string } {
+  const get = (name: string, fallback: string): string => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? argv[i + 1]! : fallback;
+  };
+  return { rounds: Number(get('--rounds', '5')), out: get('--out', 'results/bench-mne') };
+}
+
+/** Max relative difference (per SPEC 3.3: per row, vs max |reference| of the row) over all window files. */
+function compareWindows(ours: string, ref: string): number {
+  let worst = 0;
+  for (const f of readdirSync(ref).filter((n) => /^nm_size_.*\.npy$/.test(n))) {
+    const a = readNpyFloat64(join(ours, f), { minDims: 2, maxDims: 3 });
+    const b = readNpyFloat64(join(ref, f), { minDims: 2, maxDims: 3 });
+    const row = a.shape.at(-1)!;
+    if (a.data.length !== b.data.length) return Infinity;
+    for (let r = 0; r < b.data.length; r += row) {
+      const x = a.data.subarray(r, r + row);
+      const y = b.data.subarray(r, r + row);
+      const scale = Math.max(...Array.from(y, Math.abs)) || 1;
+      worst = Math.max(worst, maxAbsDiff(x, y) / scale);
+    }
+  }
+  return worst;
+}
+
+async function pureCompute(): Promise<Record<string, number>> {
+  const s = syntheticSession(SESSION);
+  const options = { roi: { channels: FRONTAL } };
+  const tfPoints = FRONTAL.length * 20 * SESSION.nTimes;
+  const rate = async (strategy: 'sequential' | 'channels' | 'frequencies'): Promise<number> => {
+    const times: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const t0 = performance.now();
+      await analyzeSession(s, { ...options, strategy, jobs: 2 });
+      if (i > 0) times.push((performance.now() - t0) / 1000); // first run: warm-up
+    }
+    return tfPoints / median(times);
+  };
+  // Roofline: the FFTs alone. Per block, the signal's real FFT (~½ a complex one) and one
+  // complex FFT per frequency produce n_freqs × blockLength points.
+  const bank = createWaveletBank(resolveTfrParams({}, 200), SESSION.nTimes);
+  const plan = fftPlan(bank.fftSize);
+  const a = new Float64Array(2 * bank.fftSize);
+  const b = new Float64Array(2 * bank.fftSize).map((_, i) => Math.sin(i));
+  for (let i = 0; i < 2000; i++) plan.transform(a, b);
+  const n = 20_000;
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) plan.transform(a, b);
+  const fftSeconds = (performance.now() - t0) / 1000 / n;
+  const roofline = (20 * bank.blockLength) / (20.5 * fftSeconds);
+  const result = {
+    fftSize: bank.fftSize,
+    blockLength: bank.blockLength,
+    fftMicroseconds: fftSeconds * 1e6,
+    rooflinePointsPerSecond: roofline,
+    sequentialPointsPerSecond: await rate('sequential'),
+    channelsPointsPerSecond: await rate('channels'),
+    frequenciesPointsPerSecond: await rate('frequencies'),
+  };
+  await shutdownPools();
+  return result;
+}
+
+async function main(): Promise<void> {
+  const { rounds, out } = parseArgs(process.argv.slice(2));
+  const scratch = mkdtempSync(join(tmpdir(), 'eeg-parallel-bench-mne-'));
+  try {
+    const data = join(scratch, 'session21.pkl');
+    await writeSyntheticLabFile(data, [SESSION], scratch);
+    const py = [DEBIAN_PYTHON, packagePath('scripts', 'reference_analysis.py'), 'session', '--data', data, '--session', '0', '--channels', FRONTAL.join(',')];
+    const ours = [process.execPath, packagePath('bin', 'eeg-parallel'), 'analyze-session', '--data', data, '--session', '0', '--roi', 'frontal', '--no-plots'];
+    const methods: Record<string, (dir: string) => string[]> = {
+      'Python/MNE sequential': (dir) => [...py, '--out', dir],
+      'Python/MNE 2 processes': (dir) => [...py, '--out', dir, '--jobs', '2'],
+      'eeg-parallel analyze-session': (dir) => [...ours, '--output-dir', dir],
+    };
+    // One untimed run of ours creates the index cache, as a user's first `inspect` would.
+    timeCommand(methods['eeg-parallel analyze-session']!(join(scratch, 'warm')));
+    const runs: Record<string, Timed[]> = Object.fromEntries(Object.keys(methods).map((m) => [m, []]));
+    for (let r = 0; r < rounds; r++) {
+      for (const [name, argv] of Object.entries(methods)) {
+        runs[name]!.push(timeCommand(argv(join(scratch, `${name.replace(/\W+/g, '_')}`))));
+        process.stderr.write(`round ${r + 1}/${rounds} ${name}: ${runs[name]!.at(-1)!.seconds.toFixed(2)} s\n`);
+      }
+    }
+    const agreement = compareWindows(join(scratch, 'eeg_parallel_analyze_session'), join(scratch, 'Python_MNE_sequential'));
+    const summary = Object.fromEntries(
+      Object.entries(runs).map(([name, t]) => [name, { medianSeconds: median(t.map((x) => x.seconds)), peakRssBytes: Math.max(...t.map((x) => x.peakRssBytes)), seconds: t.map((x) => x.seconds) }]),
+    );
+    const oursMedian = summary['eeg-parallel analyze-session']!.medianSeconds;
+    const compute = await pureCompute();
+    const result = { machine: machineInfo(), rounds, session: SESSION, roiChannels: FRONTAL, summary, maxRelativeWindowDifference: agreement, compute };
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, 'bench-mne.json'), JSON.stringify(result, null, 1) + '\n');
+    const lines = [
+      `| method | median wall (s) | speedup of eeg-parallel | peak RSS (MiB) |`,
+      `| --- | ---: | ---: | ---: |`,
+      ...Object.entries(summary).map(([name, s]) => `| ${name} | ${s.medianSeconds.toFixed(2)} | ${(s.medianSeconds / oursMedian).toFixed(1)}× | ${(s.peakRssBytes / 2 ** 20).toFixed(0)} |`),
+      '',
+      `Windows agree with MNE: max relative difference ${agreement.toExponential(2)} (limit 1e-9).`,
+      '',
+      `| pure compute (${FRONTAL.length} ch × 20 freqs × ${SESSION.nTimes} samples) | tf-points/s | of roofline |`,
+      `| --- | ---: | ---: |`,
+      `| bare FFT of ${compute.fftSize} (${compute.fftMicroseconds!.toFixed(1)} µs): roofline, 1 core | ${compute.rooflinePointsPerSecond!.toExponential(2)} | 1.00 |`,
+      ...(['sequential', 'channels', 'frequencies'] as const).map((k) => {
+        const v = compute[`${k}PointsPerSecond`]!;
+        return `| ${k}${k === 'sequential' ? '' : ' (2 threads)'} | ${v.toExponential(2)} | ${(v / compute.rooflinePointsPerSecond!).toFixed(2)} |`;
+      }),
+    ];
+    process.stdout.write(lines.join('\n') + '\n');
+    if (!(agreement <= 1e-9)) {
+      process.stderr.write('eeg-parallel and MNE disagree beyond 1e-9\n');
+      process.exitCode = 1;
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`${(e as Error)?.stack ?? String(e)}\n`);
+  process.exitCode = 1;
+});
