@@ -1,0 +1,93 @@
+/**
+ * The two sbatch scripts of a submission. Deterministic text (no dates, no job ids): the array job
+ * id reaches the aggregation job on the sbatch command line (`--dependency=afterok:<id>`).
+ *
+ * Both scripts use absolute paths only (compute nodes do not share our working directory or PATH),
+ * `set -euo pipefail`, and check their inputs first so a missing file fails the task loudly with
+ * a message in its log instead of a silent partial result.
+ */
+import { join } from 'node:path';
+import { logsDir, type SubmissionFiles } from './layout.js';
+import type { SlurmResources, SubmitRequest } from './options.js';
+import { escapeDoubleQuoted, shellJoin, shellQuote } from './shell.js';
+
+function resourceLines(r: SlurmResources, cpus: number): string[] {
+  return [
+    `#SBATCH --cpus-per-task=${cpus}`,
+    `#SBATCH --mem=${r.mem}`,
+    `#SBATCH --time=${r.time}`,
+    ...(r.partition !== undefined ? [`#SBATCH --partition=${r.partition}`] : []),
+    ...(r.account !== undefined ? [`#SBATCH --account=${r.account}`] : []),
+  ];
+}
+
+/** Shell checks that the node binary, the CLI and (optionally) the data file are usable on this node. */
+function preflight(req: SubmitRequest, withData: boolean): string[] {
+  const checks: [string, string, string][] = [
+    ['-x', req.nodeBinary, 'node binary'],
+    ['-r', req.cliPath, 'eeg-parallel CLI'],
+    ...(withData ? ([['-r', req.dataFile, 'data file']] as [string, string, string][]) : []),
+  ];
+  return [
+    'fail() { echo "eeg-parallel slurm: error: $*" >&2; exit 2; }',
+    ...checks.map(([test, path, what]) => `[[ ${test} ${shellQuote(path)} ]] || fail "${what} ${escapeDoubleQuoted(path)} is not available on $(hostname)"`),
+  ];
+}
+
+/** sbatch script of the per-rat array job: task k analyses the rat on line k+1 of the rats file. */
+export function arrayScript(req: SubmitRequest, files: SubmissionFiles, nRats: number): string {
+  const logs = logsDir(req.outputDir);
+  const command = [
+    `${shellJoin([req.nodeBinary, req.cliPath, 'analyze-rat', '--data', req.dataFile, '--rat'])} "$RAT"`,
+    `  ${shellJoin(req.analyzeArgs)}`,
+    `  --jobs "$CPUS" --output-dir ${shellQuote(req.outputDir)}/"rat_$RAT"`,
+  ];
+  return [
+    '#!/bin/bash',
+    '# eeg-parallel slurm submit: one array task per rat, each running `eeg-parallel analyze-rat`.',
+    '#SBATCH --job-name=eeg-rat',
+    `#SBATCH --array=0-${nRats - 1}`,
+    ...resourceLines(req.resources, req.resources.cpusPerTask),
+    `#SBATCH --output=${join(logs, 'rat_%A_%a.out')}`,
+    `#SBATCH --chdir=${req.outputDir}`,
+    'set -euo pipefail',
+    ...preflight(req, true),
+    `RATS_FILE=${shellQuote(files.ratsFile)}`,
+    '[[ -r $RATS_FILE ]] || fail "rats file $RATS_FILE is not readable on $(hostname)"',
+    'RAT=$(sed -n "$((SLURM_ARRAY_TASK_ID + 1))p" "$RATS_FILE")',
+    '[[ -n $RAT ]] || fail "no rat for array index $SLURM_ARRAY_TASK_ID in $RATS_FILE"',
+    'CPUS=${SLURM_CPUS_PER_TASK:-1}',
+    `ln -sfn "rat_\${SLURM_ARRAY_JOB_ID}_\${SLURM_ARRAY_TASK_ID}.out" ${shellQuote(logs)}/"rat_$RAT.out" || true`,
+    ...req.setup,
+    'echo "eeg-parallel slurm: rat $RAT (job ${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}) on $(hostname), $CPUS CPUs, started $(date -Is)"',
+    ...command.map((line, i) => (i < command.length - 1 ? `${line} \\` : line)),
+    'echo "eeg-parallel slurm: rat $RAT finished $(date -Is)"',
+    '',
+  ].join('\n');
+}
+
+/** sbatch script of the aggregation job (submitted with --dependency=afterok:<array job>). */
+export function aggregateScript(req: SubmitRequest): string {
+  return [
+    '#!/bin/bash',
+    '# eeg-parallel slurm submit: cross-rat means once every rat task has succeeded.',
+    '#SBATCH --job-name=eeg-aggregate',
+    ...resourceLines(req.resources, 1),
+    `#SBATCH --output=${join(logsDir(req.outputDir), 'aggregate_%j.out')}`,
+    `#SBATCH --chdir=${req.outputDir}`,
+    '# A failed rat task makes the dependency unsatisfiable: cancel this job instead of leaving it pending forever.',
+    '#SBATCH --kill-on-invalid-dep=yes',
+    'set -euo pipefail',
+    ...preflight(req, false),
+    ...req.setup,
+    'echo "eeg-parallel slurm: aggregation (job $SLURM_JOB_ID) on $(hostname), started $(date -Is)"',
+    shellJoin([req.nodeBinary, req.cliPath, 'aggregate', '--output-dir', req.outputDir, ...req.aggregateArgs]),
+    'echo "eeg-parallel slurm: aggregation finished $(date -Is)"',
+    '',
+  ].join('\n');
+}
+
+/** The rats file: line k (0-based) is the rat of array index k. */
+export function ratsFileText(rats: readonly string[]): string {
+  return rats.join('\n') + '\n';
+}
