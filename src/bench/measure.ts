@@ -10,11 +10,15 @@ export interface Measurement {
   wallSeconds: number[];
   /** CPU time (user + system) of each repeat, this process and its children, s. */
   cpuSeconds: number[];
-  /** Peak resident set of this process plus the sum of its children's peaks during the repeats, bytes. */
+  /**
+   * Peak resident set of one run in a fresh process — this process plus the sum of its worker
+   * processes' peaks — bytes: what a single CLI run needs. Measured on the first run, before the
+   * warm-up and the timed repeats, whose garbage would otherwise pile into the peak.
+   */
   peakRssBytes: number;
-  /** V8 heap in use after the last repeat, bytes. */
+  /** V8 heap in use after that run, bytes. */
   heapUsedBytes: number;
-  /** ArrayBuffer + SharedArrayBuffer memory after the last repeat, bytes. */
+  /** ArrayBuffer + SharedArrayBuffer memory after that run, bytes. */
   arrayBuffersBytes: number;
 }
 
@@ -31,18 +35,22 @@ export function median(values: readonly number[]): number {
 }
 
 /**
- * Runs `run` `warmup` times untimed (JIT, worker start-up, page faults), then `repeats` times
- * timed. Peak RSS is reset after the warm-up where the kernel allows it.
+ * Runs `run` once to measure its memory, then `warmup − 1` more times untimed (JIT, worker
+ * start-up, page faults), then `repeats` times timed.
  */
 export async function measure(run: () => Promise<unknown>, warmup: number, repeats: number): Promise<Measurement> {
-  for (let i = 0; i < warmup; i++) await run();
+  (globalThis as { gc?: () => void }).gc?.();
+  for (const pid of [process.pid, ...childPids()]) resetPeakRss(pid);
+  await run();
   let children = childPids();
-  for (const pid of [process.pid, ...children]) resetPeakRss(pid);
+  const peakRssBytes = peakRssOf(process.pid) + children.reduce((sum, pid) => sum + peakRssOf(pid), 0);
+  const usage = process.memoryUsage();
+  for (let i = 1; i < warmup; i++) await run();
   const wallSeconds: number[] = [];
   const cpuSeconds: number[] = [];
   for (let i = 0; i < repeats; i++) {
-    // Collect the previous repeat's garbage first (child runs with --expose-gc), so the peak
-    // is that of one run, not of the garbage of several.
+    // Collect the previous run's garbage first (the child runs with --expose-gc), so every
+    // timed repeat starts from the same heap.
     (globalThis as { gc?: () => void }).gc?.();
     children = childPids();
     const cpu0 = cpuNow(children);
@@ -51,8 +59,5 @@ export async function measure(run: () => Promise<unknown>, warmup: number, repea
     wallSeconds.push((performance.now() - t0) / 1000);
     cpuSeconds.push(cpuNow(children) - cpu0);
   }
-  children = childPids();
-  const peakRssBytes = peakRssOf(process.pid) + children.reduce((sum, pid) => sum + peakRssOf(pid), 0);
-  const usage = process.memoryUsage();
   return { wallSeconds, cpuSeconds, peakRssBytes, heapUsedBytes: usage.heapUsed, arrayBuffersBytes: usage.arrayBuffers };
 }

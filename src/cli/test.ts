@@ -95,7 +95,7 @@ async function runTest(opts: TestCliOptions): Promise<number> {
     tolerance,
     repeats: parseInteger('--repeats', opts.repeats, 1),
     rounds: parseInteger('--rounds', opts.rounds, 1),
-    warmup: 1,
+    warmup: 2,
     ...(real !== undefined && { real }),
   };
   const outputDir = opts.outputDir ?? opts.output_dir ?? 'results/parallelism';
