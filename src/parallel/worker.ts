@@ -5,9 +5,7 @@
 import workerpool from 'workerpool';
 import { compactRowMap, computeChannelRows, type ChannelOutputs } from '../analysis/channel-power.js';
 import { addInTurn } from '../analysis/roi-sum.js';
-import { analyzeSession } from '../analysis/session.js';
 import { EegParallelError } from '../errors.js';
-import { loadSessionRef } from '../io/session-refs.js';
 import { injectFault } from './faults.js';
 import {
   METHOD_CHANNEL_ROWS,
@@ -86,6 +84,9 @@ function compactWindows(windows: Float64Array, rows: Int32Array, nFreqs: number,
 
 async function sessions(task: SessionTask): Promise<SessionOutcome[]> {
   injectFault(task.label);
+  // Loaded on first use: a worker that only computes channel rows stays small (each module
+  // graph costs memory in every worker).
+  const [{ analyzeSession }, { loadSessionRef }] = await Promise.all([import('../analysis/session.js'), import('../io/session-refs.js')]);
   const outcomes: SessionOutcome[] = [];
   for (const ref of task.sessions) {
     const index = ref.index;
