@@ -120,6 +120,45 @@ describe('result files', () => {
   });
 });
 
+describe('session directories of .npy files', () => {
+  test('give the same results as the same session in a pickle; a missing file is a clear error', () => {
+    const dir = join(tempDir(), 'session');
+    const made = spawnSync(
+      DEBIAN_PYTHON,
+      [
+        '-c',
+        [
+          'import pickle, numpy as np, json, os, sys',
+          's = pickle.load(open(sys.argv[1], "rb"))[0]  # our own fixture',
+          'd = sys.argv[2]; os.makedirs(d)',
+          'np.save(d + "/eeg.npy", np.asfortranarray(s["eeg"]))',
+          'for k in ["eeg_time", "nm_peak_times", "nm_sizes"]: np.save(d + "/" + k + ".npy", s[k])',
+          'json.dump({"rat_id": s["rat_id"], "session_date": s["session_date"]}, open(d + "/meta.json", "w"))',
+        ].join('\n'),
+        pickle('lab_p4.pkl'),
+        dir,
+      ],
+      { encoding: 'utf8' },
+    );
+    assert.equal(made.status, 0, made.stderr);
+    const a = join(tempDir(), 'a');
+    const b = join(tempDir(), 'b');
+    assert.equal(runCli(['analyze-session', '--data', dir, '--session', '0', '--roi', 'frontal', ...PARAMS, '--output-dir', a]).status, 0);
+    assert.equal(runCli(['analyze-session', '--data', pickle('lab_p4.pkl'), '--session', '0', '--roi', 'frontal', ...PARAMS, '--output-dir', b]).status, 0);
+    const ra = JSON.parse(readFileSync(join(a, 'results.json'), 'utf8'));
+    assert.deepEqual(ra.sizes, JSON.parse(readFileSync(join(b, 'results.json'), 'utf8')).sizes);
+    assert.deepEqual(ra.roi.channels, [20, 21, 23, 24]);
+    for (const f of readdirSync(b).filter((n) => n.endsWith('.npy'))) {
+      assert.ok(readFileSync(join(a, f)).equals(readFileSync(join(b, f))), `${f} differs`);
+    }
+    const bad = join(tempDir(), 'empty');
+    spawnSync('mkdir', [bad]);
+    const r = runCli(['analyze-session', '--data', bad, '--session', '0', '--channels', '0', '--output-dir', join(bad, 'out')]);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /lacks eeg\.npy, eeg_time\.npy/);
+  });
+});
+
 describe('bad input → one line, exit 2, nothing written', () => {
   const manifest: { files: { file: string; error: string; when: string; session?: number; message: string }[] } = JSON.parse(
     readFileSync(pickle('bad_manifest.json'), 'utf8'),

@@ -20,6 +20,7 @@ import { buildIndex } from './pickle/session-index.js';
 import { fileSource, type ByteSource } from './pickle/source.js';
 import type { SessionInfo } from './pickle/types.js';
 import { scanPickle, type ScanOptions } from './pickle/vm.js';
+import { openSessionDirectory } from './session-dir.js';
 
 export type { ArrayRef, SessionInfo, SessionProblem } from './pickle/types.js';
 
@@ -116,7 +117,8 @@ export async function openSessionSource(src: ByteSource, scan?: ScanOptions): Pr
 }
 
 /**
- * Opens and indexes the lab's session pickle (scanning it once, or loading the cached index).
+ * Opens and indexes the lab's session pickle (scanning it once, or loading the cached index), or
+ * opens a session directory of .npy files (session-dir.ts) as a one-session file.
  * @throws InputFileError (missing/unreadable/not a regular file), ArrayFormatError, SessionDataError
  */
 export async function openSessionFile(path: string, options: OpenSessionFileOptions = {}): Promise<SessionFile> {
@@ -129,7 +131,11 @@ export async function openSessionFile(path: string, options: OpenSessionFileOpti
   }
   try {
     const st = await fh.stat();
-    if (!st.isFile()) throw new InputFileError(path, st.isDirectory() ? Object.assign(new Error('directory'), { code: 'EISDIR' }) : new Error('not a regular file'));
+    if (st.isDirectory()) {
+      await fh.close();
+      return openSessionDirectory(path);
+    }
+    if (!st.isFile()) throw new InputFileError(path, new Error('not a regular file'));
     const stamp: FileStamp = { size: st.size, mtimeMs: st.mtimeMs };
     const src = fileSource(fh, st.size, path);
     let sessions = useCache ? await loadIndexCache(path, stamp, options.cacheDir) : null;
