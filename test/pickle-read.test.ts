@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { packagePath } from '../src/paths.js';
 import { validateSessionData } from '../src/analysis/session-data.js';
 import * as errors from '../src/errors.js';
-import { ChannelRangeError, EegParallelError, InputFileError } from '../src/errors.js';
+import { ChannelRangeError, EegParallelError, InputFileError, SessionDataError } from '../src/errors.js';
 import { openSessionFile, openSessionSource, type SessionFile } from '../src/io/session-file.js';
 import { readArrayFloat64 } from '../src/io/pickle/array-read.js';
 import { memorySource, type ByteSource } from '../src/io/pickle/source.js';
@@ -190,9 +190,9 @@ test('SessionFile API: rats, sessions of a rat, index and channel errors', async
   }
 });
 
-test('missing and unreadable files are InputFileError', async () => {
+test('a missing file is InputFileError; a directory must be a session directory of .npy files', async () => {
   await assert.rejects(openSessionFile(dir('does-not-exist.pkl')), (e: unknown) => e instanceof InputFileError && /no such file/.test((e as Error).message));
-  await assert.rejects(openSessionFile(dir()), (e: unknown) => e instanceof InputFileError && /directory/.test((e as Error).message));
+  await assert.rejects(openSessionFile(dir()), (e: unknown) => e instanceof SessionDataError && /session directory .* lacks eeg\.npy/.test((e as Error).message));
 });
 
 interface BadEntry {

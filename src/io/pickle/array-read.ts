@@ -5,6 +5,7 @@
  * conversion for non-float64 types). Never the whole file.
  */
 
+import { fortranToC } from '../layout.js';
 import { ArrayFormatError, ChannelRangeError } from '../../errors.js';
 import { HOST_LITTLE_ENDIAN } from './dtype.js';
 import { readLatin1 } from './latin1.js';
@@ -197,29 +198,6 @@ export async function readRows(src: ByteSource, ref: ArrayRef, rows: readonly nu
         await read((rowStart + t0) * itemsize, chunk, k * itemsize);
         out.set(toFloat64(chunk, k, ref, itemsize, what), i * T + t0);
       }
-    }
-  }
-  return out;
-}
-
-/** Column-major `src` with dimensions `shape` → a new row-major array. */
-function fortranToC(src: Float64Array, shape: readonly number[]): Float64Array {
-  const n = src.length;
-  const out = new Float64Array(n);
-  const nd = shape.length;
-  const cStride = new Array<number>(nd).fill(1);
-  for (let d = nd - 2; d >= 0; d--) cStride[d] = (cStride[d + 1] as number) * (shape[d + 1] as number);
-  const idx = new Array<number>(nd).fill(0);
-  let dst = 0;
-  for (let k = 0; k < n; k++) {
-    out[dst] = src[k] as number;
-    // advance the Fortran multi-index (first index fastest), tracking the C offset
-    for (let d = 0; d < nd; d++) {
-      dst += cStride[d] as number;
-      idx[d] = (idx[d] as number) + 1;
-      if ((idx[d] as number) < (shape[d] as number)) break;
-      idx[d] = 0;
-      dst -= (cStride[d] as number) * (shape[d] as number);
     }
   }
   return out;
