@@ -99,6 +99,10 @@ describe('result files', () => {
       { encoding: 'utf8' },
     );
     assert.equal(check.status, 0, check.stderr);
+    for (const f of ['nm_roi_theta_spectrograms.png', 'nm_roi_theta_spectrograms.svg', 'nm_roi_frequency_profiles.png']) assert.ok(existsSync(join(dir, f)), f);
+    const bare = join(tempDir(), 'bare');
+    assert.equal(runCli(['analyze-session', '--data', pickle('lab_p4.pkl'), '--session', '0', '--channels', '0', ...PARAMS, '--output-dir', bare, '--no-plots']).status, 0);
+    assert.deepEqual(readdirSync(bare).filter((f) => /\.(png|svg)$/.test(f)), []);
   });
 
   test('aggregate: cross-rat means of per-rat results', () => {
@@ -110,6 +114,7 @@ describe('result files', () => {
     }
     const r = runCli(['aggregate', '--output-dir', dir]);
     assert.equal(r.status, 0, r.stderr);
+    assert.ok(existsSync(join(dir, 'cross_rat', 'nm_roi_theta_summary.png')));
     const cross = JSON.parse(readFileSync(join(dir, 'cross_rat', 'results.json'), 'utf8'));
     for (const [label, v] of Object.entries(cross.sizes) as [string, { rats: string[]; n_rats: number }][]) {
       const means = v.rats.map((rat) => readNpyFloat64(join(dir, `rat_${rat}`, `nm_size_${label}_mean.npy`)).data);

@@ -4,7 +4,7 @@
  * session are read.
  */
 import type { Command } from 'commander';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { crossRatMeans, analyzeRat } from '../analysis/rat.js';
 import { closeSessionFiles, type SessionRef } from '../io/session-refs.js';
 import { resolveRoi, type RoiSpec } from '../analysis/roi.js';
@@ -72,9 +72,15 @@ function analysisOptions(opts: AnalysisCliOptions, strategies: readonly (typeof 
   };
 }
 
-function contextOf(path: string, options: AnalysisOptions, started: number): RunContext {
+/** The figure renderer (vega, resvg) is loaded only when figures are drawn: it costs ~0.4 s to load. */
+function figuresModule(): Promise<typeof import('../report/figures/index.js')> {
+  return import('../report/figures/index.js');
+}
+
+function contextOf(path: string, options: AnalysisOptions, started: number, figures: string[]): RunContext {
   return {
     dataFile: path,
+    figures: figures.map((f) => basename(f)),
     parallel: { strategy: options.strategy ?? 'auto', jobs: options.jobs ?? null, backend: options.backend ?? 'threads' },
     totalSeconds: (performance.now() - started) / 1000,
   };
@@ -156,7 +162,8 @@ export function registerAnalysisCommands(program: Command): void {
         startWorkersEarly(file, index, options);
         const data = await readRoiSession(file, index, options.roi, options);
         const analysis = await analyzeSession(data, options, index);
-        await writeSessionResults(opts.outputDir, analysis, contextOf(opts.data, options, started));
+        const figures = opts.plots ? await (await figuresModule()).writeSessionFigures(opts.outputDir, analysis) : [];
+        await writeSessionResults(opts.outputDir, analysis, contextOf(opts.data, options, started, figures));
         const counts = analysis.sizes.map((s) => `size ${s.label}: ${s.nEvents}`).join(', ');
         process.stdout.write(
           `session ${index} (rat ${analysis.ratId}, ${analysis.sessionDate}): ROI ${analysis.roi.label} → channels ${analysis.roi.channels.join(',')}; ` +
@@ -192,7 +199,8 @@ export function registerAnalysisCommands(program: Command): void {
               : `session ${event.index}: skipped: ${event.reason}\n`,
           );
         });
-        await writeRatResults(opts.outputDir, result, contextOf(opts.data, options, started));
+        const figures = opts.plots ? await (await figuresModule()).writeRatFigures(opts.outputDir, result) : [];
+        await writeRatResults(opts.outputDir, result, contextOf(opts.data, options, started, figures));
         process.stdout.write(
           `rat ${opts.rat}: ${result.sessions.length} sessions analysed, ${result.failed.length} skipped; ` +
             `${result.sizes.map((s) => `size ${s.label}: ${s.nEvents} events from ${s.nSessions} sessions`).join('; ')} → ${opts.outputDir}\n`,
@@ -207,7 +215,7 @@ export function registerAnalysisCommands(program: Command): void {
     .description('cross-rat means from the complete per-rat results under DIR (written to DIR/cross_rat)')
     .requiredOption('--output-dir <DIR>', 'directory holding one analyze-rat result per subdirectory')
     .option('--no-plots', 'do not draw figures')
-    .action(async (opts: { outputDir: string }) => {
+    .action(async (opts: { outputDir: string; plots: boolean }) => {
       const dirs = findRatDirs(opts.outputDir).filter((d) => !d.endsWith('cross_rat'));
       if (dirs.length === 0) throw new InvalidParameterError(`no complete analyze-rat results under '${opts.outputDir}'`);
       const rats = dirs.map(readRatResults);
@@ -219,7 +227,8 @@ export function registerAnalysisCommands(program: Command): void {
       }
       const cross = crossRatMeans(rats);
       const outDir = join(opts.outputDir, 'cross_rat');
-      await writeCrossRatResults(outDir, cross, first.freqs, first.windowTimes, dirs);
+      const figures = opts.plots ? await (await figuresModule()).writeCrossRatFigures(outDir, cross, first.freqs, first.windowTimes, first.roiLabel) : [];
+      await writeCrossRatResults(outDir, cross, first.freqs, first.windowTimes, dirs, figures);
       process.stdout.write(`${rats.length} rats: ${cross.map((s) => `size ${s.label}: ${s.nRats} rats`).join('; ')} → ${outDir}\n`);
     });
 }

@@ -6,7 +6,7 @@
  * users read them.
  */
 import { mkdirSync, readdirSync, readFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { CrossRatMean, RatAnalysis } from '../analysis/rat.js';
 import type { SessionAnalysis } from '../analysis/session.js';
 import { SessionDataError } from '../errors.js';
@@ -24,6 +24,8 @@ export interface RunContext {
   parallel: { strategy: string; jobs: number | null; backend: string };
   /** Seconds from start to before writing. */
   totalSeconds: number;
+  /** Figure files written into the directory (names). */
+  figures: string[];
 }
 
 function rows(data: Float64Array, rowLength: number): number[][] {
@@ -64,6 +66,7 @@ export function sessionSummary(a: SessionAnalysis, context: RunContext): Record<
       ...a.sizes.flatMap((s) => [`nm_size_${s.label}_windows.npy`, `nm_size_${s.label}_mean.npy`]),
       ...(a.roiPower !== null ? ['roi_power.npy'] : []),
     ],
+    figures: context.figures,
   };
 }
 
@@ -92,7 +95,7 @@ export async function writeSessionResults(dir: string, a: SessionAnalysis, conte
 export async function writeRatResults(dir: string, rat: RatAnalysis, context: RunContext, writeSessions = true): Promise<void> {
   mkdirSync(dir, { recursive: true });
   if (writeSessions) {
-    for (const a of rat.sessions) await writeSessionResults(join(dir, `session_${a.sessionIndex}`), a, context);
+    for (const a of rat.sessions) await writeSessionResults(join(dir, `session_${a.sessionIndex}`), a, { ...context, figures: [] });
   }
   const nFreqs = rat.freqs.length;
   await writeNpy(join(dir, 'freqs.npy'), rat.freqs, [nFreqs]);
@@ -120,6 +123,7 @@ export async function writeRatResults(dir: string, rat: RatAnalysis, context: Ru
       rat.sizes.map((s) => [s.label, { size: s.size, n_events: s.nEvents, n_sessions: s.nSessions, sessions: s.sessions }]),
     ),
     timings: { total_seconds: context.totalSeconds },
+    figures: context.figures,
   });
 }
 
@@ -127,6 +131,8 @@ export async function writeRatResults(dir: string, rat: RatAnalysis, context: Ru
 export interface StoredRat {
   ratId: string;
   dir: string;
+  /** The ROI as analysed (label), for titles. */
+  roiLabel: string;
   freqs: Float64Array;
   windowTimes: Float64Array;
   sizes: { size: number; label: string; mean: Float64Array }[];
@@ -148,6 +154,7 @@ export function isCompleteRatDir(dir: string): boolean {
 export function readRatResults(dir: string): StoredRat {
   const json = JSON.parse(readFileSync(join(dir, RESULTS_FILE), 'utf8')) as {
     rat_id: string;
+    roi: { label: string };
     sizes: Record<string, { size: number }>;
   };
   const freqs = readNpyFloat64(join(dir, 'freqs.npy'), { minDims: 1, maxDims: 1 }).data;
@@ -155,7 +162,7 @@ export function readRatResults(dir: string): StoredRat {
   const sizes = Object.entries(json.sizes)
     .map(([label, v]) => ({ size: v.size, label, mean: readNpyFloat64(join(dir, `nm_size_${label}_mean.npy`), { minDims: 2, maxDims: 2 }).data }))
     .sort((a, b) => a.size - b.size);
-  return { ratId: json.rat_id, dir, freqs, windowTimes, sizes };
+  return { ratId: json.rat_id, dir, roiLabel: json.roi.label, freqs, windowTimes, sizes };
 }
 
 /** Complete rat directories directly under `dir`, in rat-id order. */
@@ -174,6 +181,7 @@ export async function writeCrossRatResults(
   freqs: Float64Array,
   windowTimes: Float64Array,
   ratDirs: readonly string[],
+  figures: string[],
 ): Promise<void> {
   mkdirSync(dir, { recursive: true });
   await writeNpy(join(dir, 'freqs.npy'), freqs, [freqs.length]);
@@ -183,6 +191,7 @@ export async function writeCrossRatResults(
     kind: 'cross-rat',
     version: VERSION,
     rat_directories: ratDirs,
+    figures: figures.map((f) => basename(f)),
     sizes: Object.fromEntries(cross.map((s) => [s.label, { size: s.size, n_rats: s.nRats, rats: s.rats }])),
   });
 }

@@ -28,3 +28,4 @@ export {
   type AxisGeometry,
 } from './render.js';
 export { FONT_FAMILY, FONT_STACK, fontFiles } from './fonts.js';
+export { benchCharts, seriesName, problemPoints, type BenchChart } from './bench.js';

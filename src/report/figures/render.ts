@@ -119,6 +119,22 @@ function findGroups(root: SceneNode, wanted: ReadonlySet<string>): Map<string, {
 }
 
 /**
+ * Numbers gradient and clip-path ids by order of appearance in the document. Vega takes them from
+ * a process-wide counter, so the same figure drawn twice would otherwise differ in its ids.
+ */
+export function stableIds(svg: string): string {
+  const ids = new Map<string, string>();
+  return svg.replace(/(id="|url\(#)((?:gradient_|clip)\d+)(?=[")])/g, (_, prefix: string, id: string) => {
+    let renamed = ids.get(id);
+    if (renamed === undefined) {
+      renamed = `${id.startsWith('clip') ? 'clip' : 'gradient_'}${ids.size}`;
+      ids.set(id, renamed);
+    }
+    return prefix + renamed;
+  });
+}
+
+/**
  * Renders a Vega-Lite figure to SVG and PNG. The PNG is drawn at {@link PNG_ZOOM}× the SVG's size,
  * more if needed to reach {@link MIN_PNG_WIDTH} px, with only the shipped fonts (no system fonts),
  * so the same spec gives the same pixels on every machine.
@@ -126,8 +142,11 @@ function findGroups(root: SceneNode, wanted: ReadonlySet<string>): Map<string, {
 export async function renderFigure(figure: FigureSpec): Promise<FigureSet> {
   const view = new vega.View(vega.parse(toVega(figure.spec)), { renderer: 'none', logLevel: vega.Error });
   try {
-    const svg = await view.toSVG();
-    const [ox, oy] = view.origin();
+    const svg = stableIds(await view.toSVG());
+    const pad = view.padding();
+    // Plot positions: the view's padding, then its origin (room for titles, axes), then the group's offset.
+    const ox = (typeof pad === 'number' ? pad : (pad.left ?? 0)) + view.origin()[0];
+    const oy = (typeof pad === 'number' ? pad : (pad.top ?? 0)) + view.origin()[1];
     const wanted = new Set(figure.plots.map((p) => `${p.name}_group`));
     const groups = findGroups((view.scenegraph() as unknown as { root: SceneNode }).root, wanted);
     const svgWidth = Number(/^<svg[^>]*?\swidth="([\d.]+)"/.exec(svg)?.[1]);

@@ -84,16 +84,10 @@ export function eventIndex(windowTimes: Float64Array): number {
   return best;
 }
 
-/** Frequencies to label on an axis: all of them when there is room, else every k-th (first and last kept). */
+/** Frequencies to label on an axis: all of them when there is room (≥ 13 px each), else every k-th from the lowest. */
 function freqTicks(freqs: Float64Array, pixelsPerFreq: number): number[] {
   const step = Math.max(1, Math.ceil(13 / pixelsPerFreq));
-  const ticks = Array.from(freqs).filter((_, i) => i % step === 0);
-  if ((freqs.length - 1) % step !== 0 && freqs.length > 1) {
-    // Keep the highest frequency labelled; drop the tick before it if they would collide.
-    if ((freqs.length - 1) % step < step / 2) ticks.pop();
-    ticks.push(freqs[freqs.length - 1]!);
-  }
-  return ticks;
+  return Array.from(freqs).filter((_, i) => i % step === 0);
 }
 
 /** Three significant digits, zeros kept: 3.00, 3.16, 12.3. */
@@ -131,11 +125,19 @@ function spectrogramPanel(
   firstColumn: boolean,
 ): AnySpec {
   const nT = g.tEdges.length - 1;
+  const nF = freqs.length;
+  // Cells are drawn in order (time fastest, then frequency). Each cell but the last column / top
+  // row reaches 40% into its right and upper neighbours, which are drawn after it and cover the
+  // overlap: no hairline gaps where anti-aliased edges of adjacent cells would meet, and every
+  // visible cell keeps its exact extent.
   const cells: { t0: number; t1: number; f0: number; f1: number; z: number }[] = [];
-  for (let f = 0; f < freqs.length; f++) {
+  for (let f = 0; f < nF; f++) {
+    const f0 = g.fEdges[f]!;
+    const f1 = f + 1 < nF ? g.fEdges[f + 1]! * (g.fEdges[f + 2]! / g.fEdges[f + 1]!) ** 0.4 : g.fEdges[f + 1]!;
     for (let t = 0; t < nT; t++) {
       const z = panel.mean[f * nT + t]!;
-      if (Number.isFinite(z)) cells.push({ t0: g.tEdges[t]!, t1: g.tEdges[t + 1]!, f0: g.fEdges[f]!, f1: g.fEdges[f + 1]!, z });
+      const t1 = t + 1 < nT ? g.tEdges[t + 1]! + 0.4 * (g.tEdges[t + 2]! - g.tEdges[t + 1]!) : g.tEdges[t + 1]!;
+      if (Number.isFinite(z)) cells.push({ t0: g.tEdges[t]!, t1, f0, f1, z });
     }
   }
   // RdBu reversed (as matplotlib's RdBu_r): blue for negative, near-white at 0, red for positive.
@@ -143,15 +145,15 @@ function spectrogramPanel(
   const xScale = { domain: g.x.domain, nice: false, zero: false } as const;
   const heatmap: LayerChild = {
     data: { values: cells },
-    // The stroke, in the cell's own colour, closes the hairline gaps anti-aliasing leaves between cells.
-    mark: { type: 'rect', strokeWidth: 0.6 },
+    // No ARIA label per cell: 4000 labels would triple the SVG's size.
+    mark: { type: 'rect', aria: false },
     encoding: {
       x: { field: 't0', type: 'quantitative', scale: xScale, axis: { title: 'Time (s)', tickCount: 5 } },
       x2: { field: 't1' },
       y: {
         field: 'f0',
         type: 'quantitative',
-        scale: { type: 'log', domain: g.y.domain, nice: false, zero: false },
+        scale: { type: 'log', domain: g.y.domain, nice: false },
         axis: { title: firstColumn ? 'Frequency (Hz)' : null, values: freqTicks(freqs, SPECTROGRAM_PANEL.height / freqs.length), format: FREQ_FORMAT },
       },
       y2: { field: 'f1' },
@@ -162,7 +164,6 @@ function spectrogramPanel(
         scale: colour,
         legend: { gradientLength: SPECTROGRAM_PANEL.height, gradientThickness: 16, tickCount: 7, format: '.2~f' },
       },
-      stroke: { field: 'z', type: 'quantitative', scale: colour, legend: null },
     },
   };
   const layers: LayerChild[] = [heatmap];
@@ -296,7 +297,7 @@ export async function frequencyProfileFigure(
   const y: AxisGeometry = { type: 'linear', domain: paddedRange(rows.map((r) => r.z)) };
   const tk = windowTimes[k]!;
   const subtitle = Math.abs(tk) < 1e-12 ? 'z-score at t = 0 s' : `z-score at the window sample nearest the event (t = ${fmtNum(tk, 4)} s)`;
-  const xScale = { type: 'log', domain: x.domain, nice: false, zero: false } as const;
+  const xScale = { type: 'log', domain: x.domain, nice: false } as const;
   const yScale = { domain: y.domain, nice: false, zero: false } as const;
   const spec: TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -316,7 +317,7 @@ export async function frequencyProfileFigure(
             encoding: {
               x: { field: 'f', type: 'quantitative', scale: xScale, axis: { title: 'Frequency (Hz)', values: freqTicks(freqs, PROFILE_PLOT.width / freqs.length / 2.2), format: FREQ_FORMAT, labelAngle: 0 } },
               y: { field: 'z', type: 'quantitative', scale: yScale, axis: { title: 'Z-score at t = 0' } },
-              color: { field: 'series', type: 'nominal', sort: labels, title: 'NM size', scale: { scheme: 'tableau10' }, legend: { labelLimit: 400 } },
+              color: { field: 'series', type: 'nominal', sort: labels, title: null, scale: { scheme: 'tableau10' }, legend: { labelLimit: 400 } },
             },
           },
         ],

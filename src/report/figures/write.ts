@@ -24,7 +24,9 @@ const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' 
 /** `ROI frontal · electrodes 2, 29, 30, 31 · channels 20, 21, 23, 24`. */
 export function roiLine(roi: Pick<ResolvedRoi, 'label' | 'channels' | 'electrodes'>): string {
   const electrodes = roi.electrodes === null ? 'electrodes unknown' : `electrodes ${roi.electrodes.join(', ')}`;
-  return `ROI ${roi.label} · ${electrodes} · channels ${roi.channels.join(', ')}`;
+  const channels = `channels ${roi.channels.join(', ')}`;
+  // A channel-list ROI is labelled by its channels already.
+  return roi.label.startsWith('channels') ? `ROI ${channels} · ${electrodes}` : `ROI ${roi.label} · ${electrodes} · ${channels}`;
 }
 
 async function writeSet(dir: string, stem: string, figure: FigureSet): Promise<string[]> {
@@ -42,7 +44,7 @@ async function writeSet(dir: string, stem: string, figure: FigureSet): Promise<s
 export async function writeSessionFigures(dir: string, a: SessionAnalysis): Promise<string[]> {
   const panels: SpectrogramPanel[] = a.sizes.map((s) => ({ title: `NM size ${s.label}`, mean: s.mean, nEvents: s.nEvents }));
   const nEvents = a.sizes.reduce((n, s) => n + s.nEvents, 0);
-  const session = `rat ${a.ratId}, session ${a.sessionIndex ?? '?'} (${a.sessionDate})`;
+  const session = `rat ${a.ratId}, session ${a.sessionIndex === null ? a.sessionDate : `${a.sessionIndex} (${a.sessionDate})`}`;
   const invalid = a.invalidEvents.length > 0 ? ` (${a.invalidEvents.length} invalid skipped)` : '';
   const second = `${roiLine(a.roi)} · ${plural(nEvents, 'event')}${invalid}`;
   await mkdir(dir, { recursive: true });
