@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { EegParallelError } from '../errors.js';
 import { registerTfr } from './tfr.js';
 import { registerAnalysisCommands } from './analyze.js';
+import { registerSlurmCommands } from './slurm.js';
 import { VERSION } from '../version.js';
 import { shutdownPools } from '../parallel/pool.js';
 
@@ -23,6 +24,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
   registerTfr(program);
   registerAnalysisCommands(program);
   registerTest(program, setExitCode);
+  registerSlurmCommands(program);
   return program;
 }
 

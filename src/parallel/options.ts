@@ -40,6 +40,8 @@ export interface ResolvedParallelOptions {
 
 export const DEFAULT_MAX_MEMORY_BYTES = 4 * 1024 ** 3;
 
+const warnedJobs = new Set<number>();
+
 /** Cores available to this process. */
 export function availableCores(): number {
   return availableParallelism();
@@ -66,7 +68,8 @@ export function resolveParallelOptions(options: ParallelOptions = {}): ResolvedP
   if (!Number.isInteger(jobs) || jobs < 1) {
     throw new InvalidParameterError(`jobs must be an integer >= 1, got ${jobs}`);
   }
-  if (jobs > cores) {
+  if (jobs > cores && !warnedJobs.has(jobs)) {
+    warnedJobs.add(jobs); // once per process, not once per session of a long run
     process.emitWarning(`jobs=${jobs} is more than the ${cores} available cores; workers will share cores`, 'EegParallelWarning');
   }
   const batchSize = options.batchSize ?? null;

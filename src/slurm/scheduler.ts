@@ -42,14 +42,23 @@ function firstLine(text: string): string {
 }
 
 /**
- * Submits `script` with `sbatch --parsable` and returns the job id.
- * @throws EegParallelError('slurm') when sbatch is missing, fails, or prints no job id
+ * The sbatch path.
+ * @throws EegParallelError('slurm') when sbatch is not on PATH
  */
-export function sbatch(script: string, extraArgs: readonly string[] = []): string {
+export function requireSbatch(): string {
   const path = whichCommand('sbatch');
   if (path === null) {
     throw new EegParallelError('slurm', 'sbatch not found on PATH: run on a SLURM login node, or use --dry-run to see the scripts');
   }
+  return path;
+}
+
+/**
+ * Submits `script` with `sbatch --parsable` and returns the job id.
+ * @throws EegParallelError('slurm') when sbatch is missing, fails, or prints no job id
+ */
+export function sbatch(script: string, extraArgs: readonly string[] = []): string {
+  const path = requireSbatch();
   const r = run(path, ['--parsable', ...extraArgs, script]);
   if (r.status !== 0) throw new EegParallelError('slurm', `sbatch ${script} failed (exit ${r.status}): ${firstLine(r.stderr)}`);
   // --parsable prints "<job id>" or "<job id>;<cluster>".

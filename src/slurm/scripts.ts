@@ -21,17 +21,27 @@ function resourceLines(r: SlurmResources, cpus: number): string[] {
   ];
 }
 
-/** Shell checks that the node binary, the CLI and (optionally) the data file are usable on this node. */
+const FAIL = 'fail() { echo "eeg-parallel slurm: error: $*" >&2; exit 2; }';
+
+/**
+ * Shell checks that the node binary (an absolute path, or a command name found on PATH after
+ * --setup), the CLI and (optionally) the data file are usable on this node.
+ */
 function preflight(req: SubmitRequest, withData: boolean): string[] {
+  const node = req.nodeBinary.includes('/')
+    ? `[[ -x ${shellQuote(req.nodeBinary)} ]]`
+    : `command -v ${shellQuote(req.nodeBinary)} >/dev/null`;
   const checks: [string, string, string][] = [
-    ['-x', req.nodeBinary, 'node binary'],
-    ['-r', req.cliPath, 'eeg-parallel CLI'],
-    ...(withData ? ([['-r', req.dataFile, 'data file']] as [string, string, string][]) : []),
+    [node, req.nodeBinary, 'node binary'],
+    [`[[ -r ${shellQuote(req.cliPath)} ]]`, req.cliPath, 'eeg-parallel CLI'],
+    ...(withData ? ([[`[[ -r ${shellQuote(req.dataFile)} ]]`, req.dataFile, 'data file']] as [string, string, string][]) : []),
   ];
-  return [
-    'fail() { echo "eeg-parallel slurm: error: $*" >&2; exit 2; }',
-    ...checks.map(([test, path, what]) => `[[ ${test} ${shellQuote(path)} ]] || fail "${what} ${escapeDoubleQuoted(path)} is not available on $(hostname)"`),
-  ];
+  return checks.map(([test, path, what]) => `${test} || fail "${what} ${escapeDoubleQuoted(path)} is not available on $(hostname)"`);
+}
+
+/** The --setup lines; `set -u` is lifted around them because some module systems trip over it. */
+function setupLines(req: SubmitRequest): string[] {
+  return req.setup.length === 0 ? [] : ['set +u', ...req.setup, 'set -u'];
 }
 
 /** sbatch script of the per-rat array job: task k analyses the rat on line k+1 of the rats file. */
@@ -51,6 +61,8 @@ export function arrayScript(req: SubmitRequest, files: SubmissionFiles, nRats: n
     `#SBATCH --output=${join(logs, 'rat_%A_%a.out')}`,
     `#SBATCH --chdir=${req.outputDir}`,
     'set -euo pipefail',
+    FAIL,
+    ...setupLines(req),
     ...preflight(req, true),
     `RATS_FILE=${shellQuote(files.ratsFile)}`,
     '[[ -r $RATS_FILE ]] || fail "rats file $RATS_FILE is not readable on $(hostname)"',
@@ -58,7 +70,6 @@ export function arrayScript(req: SubmitRequest, files: SubmissionFiles, nRats: n
     '[[ -n $RAT ]] || fail "no rat for array index $SLURM_ARRAY_TASK_ID in $RATS_FILE"',
     'CPUS=${SLURM_CPUS_PER_TASK:-1}',
     `ln -sfn "rat_\${SLURM_ARRAY_JOB_ID}_\${SLURM_ARRAY_TASK_ID}.out" ${shellQuote(logs)}/"rat_$RAT.out" || true`,
-    ...req.setup,
     'echo "eeg-parallel slurm: rat $RAT (job ${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}) on $(hostname), $CPUS CPUs, started $(date -Is)"',
     ...command.map((line, i) => (i < command.length - 1 ? `${line} \\` : line)),
     'echo "eeg-parallel slurm: rat $RAT finished $(date -Is)"',
@@ -78,8 +89,9 @@ export function aggregateScript(req: SubmitRequest): string {
     '# A failed rat task makes the dependency unsatisfiable: cancel this job instead of leaving it pending forever.',
     '#SBATCH --kill-on-invalid-dep=yes',
     'set -euo pipefail',
+    FAIL,
+    ...setupLines(req),
     ...preflight(req, false),
-    ...req.setup,
     'echo "eeg-parallel slurm: aggregation (job $SLURM_JOB_ID) on $(hostname), started $(date -Is)"',
     shellJoin([req.nodeBinary, req.cliPath, 'aggregate', '--output-dir', req.outputDir, ...req.aggregateArgs]),
     'echo "eeg-parallel slurm: aggregation finished $(date -Is)"',
