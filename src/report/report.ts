@@ -10,7 +10,6 @@ import { cpuModel } from '../bench/proc.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { VERSION } from '../version.js';
 import { bestPerformers, breakEven, fmtBytes, fmtSeconds, groupRuns, recommendations, scalability, type RunGroup } from './analyze.js';
-import { renderHtml } from './html.js';
 
 export interface MachineInfo {
   cpuModel: string;
@@ -167,6 +166,8 @@ const slug = (s: string): string => s.replace(/[^\w.-]+/g, '_').replace(/^_+|_+$
  */
 export async function writeReport(dir: string, report: BenchReport): Promise<string[]> {
   mkdirSync(dir, { recursive: true });
+  // The chart renderer (vega) takes ~0.3 s to load: only when a report is written.
+  const { renderHtml } = await import('./html.js');
   const files: [string, string][] = [
     ['report.json', JSON.stringify(report, null, 1) + '\n'],
     ['report.md', renderMarkdown(report)],
