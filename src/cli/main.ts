@@ -7,6 +7,7 @@ import { EegParallelError } from '../errors.js';
 import { registerTfr } from './tfr.js';
 import { registerAnalysisCommands } from './analyze.js';
 import { registerSlurmCommands } from './slurm.js';
+import { registerSynthetic } from './synthetic.js';
 import { VERSION } from '../version.js';
 import { shutdownPools } from '../parallel/pool.js';
 
@@ -25,6 +26,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
   registerAnalysisCommands(program);
   registerTest(program, setExitCode);
   registerSlurmCommands(program);
+  registerSynthetic(program);
   return program;
 }
 

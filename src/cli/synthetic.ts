@@ -1,0 +1,52 @@
+/** `eeg-parallel synthetic`: writes a seeded synthetic session (SPEC 7) as a session directory. */
+import type { Command } from 'commander';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../io/atomic.js';
+import { writeNpy } from '../io/npy.js';
+import { syntheticSession } from '../synthetic/session.js';
+import { parseInteger, parsePositive } from './parse.js';
+
+interface SyntheticCliOptions {
+  outputDir: string;
+  seed: string;
+  channels: string;
+  samples: string;
+  sfreq: string;
+  events: string;
+  rat: string;
+  thetaBursts?: boolean;
+}
+
+export function registerSynthetic(program: Command): void {
+  program
+    .command('synthetic')
+    .description('write a seeded synthetic session as a session directory (.npy files) that --data accepts')
+    .requiredOption('--output-dir <DIR>', 'the session directory to write')
+    .option('--seed <N>', 'seed; the same seed gives the same bytes', '42')
+    .option('--channels <N>', 'channels', '32')
+    .option('--samples <N>', 'samples per channel (255000 = 21 min at 200 Hz)', '60000')
+    .option('--sfreq <HZ>', 'sampling rate', '200')
+    .option('--events <N>', 'NM events, uniform in [10 s, T − 10 s]', '50')
+    .option('--rat <ID>', 'rat id (one of the electrode table, for --roi names)', '9151')
+    .option('--theta-bursts', 'add a 6 Hz burst after each event, growing with its size')
+    .action(async (opts: SyntheticCliOptions) => {
+      const s = syntheticSession({
+        seed: parseInteger('--seed', opts.seed, 0),
+        nChannels: parseInteger('--channels', opts.channels, 1),
+        nTimes: parseInteger('--samples', opts.samples, 1),
+        sfreq: parsePositive('--sfreq', opts.sfreq),
+        nEvents: parseInteger('--events', opts.events, 0),
+        ratId: opts.rat,
+        thetaBursts: opts.thetaBursts ?? false,
+      });
+      const dir = opts.outputDir;
+      mkdirSync(dir, { recursive: true });
+      await writeNpy(join(dir, 'eeg.npy'), s.eeg, [s.nChannels, s.nTimes]);
+      await writeNpy(join(dir, 'eeg_time.npy'), s.eegTime, [s.nTimes]);
+      await writeNpy(join(dir, 'nm_peak_times.npy'), s.nmPeakTimes, [s.nmPeakTimes.length]);
+      await writeNpy(join(dir, 'nm_sizes.npy'), s.nmSizes, [s.nmSizes.length]);
+      await writeFileAtomic(join(dir, 'meta.json'), JSON.stringify({ rat_id: s.ratId, session_date: s.sessionDate, sfreq: s.sfreq }) + '\n');
+      process.stdout.write(`synthetic session: ${s.nChannels} channels × ${s.nTimes} samples at ${s.sfreq} Hz, ${s.nmPeakTimes.length} events → ${dir}\n`);
+    });
+}
