@@ -152,6 +152,18 @@ describe('test command', () => {
     assert.equal(runCli(['test', '--real', packagePath('test', 'fixtures', 'pickle', 'lab_p4.pkl'), '--session', '9', '--output-dir', dir]).status, 2);
   });
 
+  test('--scalability and --full run end to end on tiny sizes (--max-samples)', () => {
+    const dir = tempDir();
+    const r = runCli(['test', '--scalability', '--full', '--max-samples', '1200', '--output-dir', dir, '--backend', 'threads', ...fast]);
+    assert.equal(r.status, 0, r.stderr);
+    const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));
+    const workloads = new Set(report.runs.map((x: { workload: string }) => x.workload));
+    assert.deepEqual([...workloads].sort(), ['full', 'full-sessions', 'scalability']);
+    assert.ok(report.runs.some((x: { strategy: string }) => x.strategy === 'sessions'));
+    assert.ok(report.runs.some((x: { batchSize: number | null }) => x.batchSize === 8));
+    assert.match(readFileSync(join(dir, 'scalability.md'), 'utf8'), /per doubling of channels/);
+  });
+
   test('bad options exit 2', () => {
     for (const args of [['--jobs', '0'], ['--backend', 'gpu'], ['--tolerance', '-1'], ['--repeats', 'x']]) {
       const r = runCli(['test', '--output-dir', tempDir(), ...args]);

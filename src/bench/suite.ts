@@ -39,6 +39,8 @@ export interface SuiteOptions {
    * of the machine's speed (frequent on shared VMs) hits every configuration alike.
    */
   rounds: number;
+  /** Caps every synthetic workload's samples (smoke runs of the big modes); null: as specified. */
+  maxSamples: number | null;
   /** For the `real` mode: a session of a lab file, with its index entry's size. */
   real?: { path: string; session: number; nChannels: number; nTimes: number };
 }
@@ -65,7 +67,7 @@ export function workloads(options: SuiteOptions): Workload[] {
     kind: 'synthetic',
     seed: 42,
     nChannels,
-    nTimes,
+    nTimes: Math.min(nTimes, options.maxSamples ?? nTimes),
     nSessions,
   });
   if (options.modes.includes('quick')) {

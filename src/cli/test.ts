@@ -26,6 +26,7 @@ interface TestCliOptions {
   tolerance: string;
   repeats: string;
   rounds: string;
+  maxSamples?: string;
   json?: boolean;
 }
 
@@ -58,6 +59,7 @@ export function registerTest(program: Command, setExitCode: (code: number) => vo
     .option('--tolerance <x>', 'max |parallel − sequential| for a valid run', '1e-10')
     .option('--repeats <N>', 'timed repeats per configuration and round', '3')
     .option('--rounds <N>', 'interleaved passes over all configurations', '2')
+    .option('--max-samples <N>', 'cap the samples of every synthetic workload (quick smoke runs of the big modes)')
     .option('--json', 'print a machine-readable summary on stdout (no progress output)')
     .action(async (opts: TestCliOptions) => {
       setExitCode(await runTest(opts));
@@ -96,6 +98,7 @@ async function runTest(opts: TestCliOptions): Promise<number> {
     repeats: parseInteger('--repeats', opts.repeats, 1),
     rounds: parseInteger('--rounds', opts.rounds, 1),
     warmup: 2,
+    maxSamples: opts.maxSamples === undefined ? null : parseInteger('--max-samples', opts.maxSamples, 1),
     ...(real !== undefined && { real }),
   };
   const outputDir = opts.outputDir ?? opts.output_dir ?? 'results/parallelism';

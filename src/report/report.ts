@@ -60,7 +60,8 @@ export function buildReport(runs: BenchRun[], parameters: Record<string, unknown
   };
 }
 
-const mdRow = (cells: (string | number)[]): string => `| ${cells.join(' | ')} |`;
+/** A Markdown table row; `|` inside a cell is escaped so it does not split the cell. */
+const mdRow = (cells: (string | number)[]): string => `| ${cells.map((c) => String(c).replace(/\|/g, '\\|')).join(' | ')} |`;
 
 function runTable(runs: readonly BenchRun[]): string[] {
   return [
