@@ -54,11 +54,6 @@ export function peakRssOf(pid: number): number {
   return statusKiB(readStatus(pid), 'VmHWM');
 }
 
-/** Current resident set (VmRSS) of `pid`, bytes. */
-export function rssOf(pid: number): number {
-  return statusKiB(readStatus(pid), 'VmRSS');
-}
-
 /**
  * Resets the peak-RSS counter of `pid` (writes 5 to /proc/PID/clear_refs, Linux ≥ 4.0), so the
  * next {@link peakRssOf} is the peak of what follows. Returns false where not permitted.

@@ -3,7 +3,7 @@
  * against the sequential reference of the same workload.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readNpyFloat64 } from '../io/npy.js';
@@ -159,9 +159,4 @@ export function toBenchRun(
     valid: problem === null,
     problem,
   };
-}
-
-/** Reads a JSON file (reports, golden files). */
-export function readJson<T>(path: string): T {
-  return JSON.parse(readFileSync(path, 'utf8')) as T;
 }

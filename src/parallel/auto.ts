@@ -12,6 +12,7 @@
  * 4. Otherwise → `frequencies` with batches of ⌈n_freqs / jobs⌉ rows, which balances uneven
  *    channel counts (e.g. 3 channels on 2 cores) at the price of one extra signal FFT per batch.
  */
+import { defaultFrequencyBatch } from './channel-jobs.js';
 import type { ResolvedParallelOptions } from './options.js';
 
 /** Below this many time-frequency points of work in total, auto runs sequentially. */
@@ -60,7 +61,7 @@ export function chooseStrategy(problem: ProblemSize, options: Pick<ResolvedParal
   if (balanced && powerBytes <= options.maxMemoryBytes) {
     return { strategy: 'channels', batchSize: null, reason: `${nChannels} channels spread evenly over ${jobs} jobs` };
   }
-  const batchSize = Math.max(1, Math.ceil(nFreqs / jobs));
+  const batchSize = defaultFrequencyBatch(nFreqs, jobs);
   return {
     strategy: 'frequencies',
     batchSize,
