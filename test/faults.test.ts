@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, test } from 'node:test';
 import {
@@ -18,6 +18,7 @@ import {
   WorkerCrashError,
   type Backend,
 } from '../src/index.js';
+import { childPids } from '../src/bench/proc.js';
 import { FAULT_ENV } from '../src/parallel/faults.js';
 import { packagePath } from '../src/paths.js';
 import { writeFileSync } from 'node:fs';
@@ -90,22 +91,6 @@ describe('faults in session tasks', () => {
   }
 });
 
-/** Child pids of `pid`, from /proc (Linux). */
-function childrenOf(pid: number): number[] {
-  const out: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(join('/proc', entry, 'stat'), 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === pid) out.push(Number(entry));
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return out;
-}
-
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -132,7 +117,7 @@ describe('Ctrl-C', () => {
     let workers: number[] = [];
     for (let i = 0; i < 200 && workers.length < 2; i++) {
       await new Promise((r) => setTimeout(r, 50));
-      workers = childrenOf(cli.pid!);
+      workers = childPids(cli.pid!);
     }
     assert.equal(workers.length, 2, `worker processes seen: ${workers}`);
     const exited = new Promise<number | null>((resolve) => cli.on('exit', (code) => resolve(code)));

@@ -4,7 +4,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DEBIAN_PYTHON } from '../src/bench/lab-file.js';
 import { packagePath } from '../src/paths.js';
+
+/** Debian's Python (with python3-numpy / python3-mne), not whatever python is first on PATH. */
+export { DEBIAN_PYTHON };
 
 /** Path under test/fixtures. */
 export function fixturePath(...parts: string[]): string {
@@ -76,8 +80,6 @@ export function runCli(args: readonly string[], options: { cwd?: string; env?: N
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** Debian's Python (with python3-numpy / python3-mne), not whatever python is first on PATH. */
-export const DEBIAN_PYTHON = '/usr/bin/python3';
 
 /** Runs Debian's python3 with a script; returns stdout (throws on failure). */
 export function runPython(code: string, args: readonly string[] = []): string {

@@ -7,6 +7,7 @@ import { resolveParallelOptions, type ResolvedParallelOptions } from '../paralle
 import { analyzeSessionsInPool } from '../parallel/sessions.js';
 import { loadSessionRef, refTimes, type SessionRef } from '../io/session-refs.js';
 import type { SessionOutcome } from '../parallel/tasks.js';
+import { frequencyCount } from './roi-spectrogram.js';
 import { analyzeSession, type AnalysisOptions, type SessionAnalysis } from './session.js';
 import { sizeLabel } from './events.js';
 import { resolveRoi } from './roi.js';
@@ -109,7 +110,7 @@ function sessionLevel(parallel: ResolvedParallelOptions, sessions: unknown, opti
   }
   return (
     chooseStrategy(
-      { nChannels, nFreqs: options.freqs?.length ?? options.nFreqs ?? 20, nTimes: refTimes(first), nSessions: sessions.length, fullPower: !!options.saveRoiPower },
+      { nChannels, nFreqs: frequencyCount(options), nTimes: refTimes(first), nSessions: sessions.length, fullPower: !!options.saveRoiPower },
       parallel,
     ).strategy === 'sessions'
   );

@@ -28,6 +28,11 @@ export interface TfrOptions {
 export const DEFAULT_FREQ_RANGE: readonly [number, number] = [3, 8];
 export const DEFAULT_N_FREQS = 20;
 
+/** How many frequencies `options` will give, without validating them (for the `auto` rule). */
+export function frequencyCount(options: TfrOptions): number {
+  return options.freqs?.length ?? options.nFreqs ?? DEFAULT_N_FREQS;
+}
+
 /** Resolves user options to validated wavelet parameters for `sfreq` Hz. */
 export function resolveTfrParams(options: TfrOptions, sfreq: number): WaveletParams {
   let freqs: Float64Array;

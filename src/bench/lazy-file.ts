@@ -12,13 +12,7 @@ import { join } from 'node:path';
 import { packagePath } from '../paths.js';
 import { DEBIAN_PYTHON } from './lab-file.js';
 import { median } from './measure.js';
-
-function timed(argv: string[]): { seconds: number; peakRssBytes: number } {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', ...argv], { encoding: 'utf8', maxBuffer: 64 << 20 });
-  if (r.status !== 0) throw new Error(`${argv.join(' ')} failed: ${r.stderr}`);
-  const [s, kib] = r.stderr.trim().split('\n').pop()!.split(' ').map(Number);
-  return { seconds: s!, peakRssBytes: kib! * 1024 };
-}
+import { timeCommand } from './proc.js';
 
 function main(): void {
   const argv = process.argv.slice(2);
@@ -37,10 +31,10 @@ function main(): void {
   const warm: number[] = [];
   for (let i = 0; i < 3; i++) {
     noCache();
-    cold.push(timed([...cli, 'inspect', '--data', file]).seconds);
-    warm.push(timed([...cli, 'inspect', '--data', file]).seconds);
+    cold.push(timeCommand([...cli, 'inspect', '--data', file]).seconds);
+    warm.push(timeCommand([...cli, 'inspect', '--data', file]).seconds);
   }
-  const analyses = [0, 1, 2].map(() => timed([...cli, 'analyze-session', '--data', file, '--session', String(sessions - 1), '--roi', 'frontal', '--output-dir', outDir, '--no-plots']));
+  const analyses = [0, 1, 2].map(() => timeCommand([...cli, 'analyze-session', '--data', file, '--session', String(sessions - 1), '--roi', 'frontal', '--output-dir', outDir, '--no-plots']));
   rmSync(outDir, { recursive: true, force: true });
   const gb = statSync(file).size / 1e9;
   process.stdout.write(

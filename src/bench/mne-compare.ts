@@ -14,7 +14,6 @@
  *
  * Usage: node dist/src/bench/mne-compare.js [--rounds 5] [--out results/bench-mne]
  */
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,24 +27,12 @@ import { syntheticSession } from '../synthetic/session.js';
 import { packagePath } from '../paths.js';
 import { DEBIAN_PYTHON, writeSyntheticLabFile } from './lab-file.js';
 import { median } from './measure.js';
+import { timeCommand, type TimedCommand } from './proc.js';
 import { maxAbsDiff } from './runner.js';
 import { machineInfo } from '../report/report.js';
 
 const SESSION = { seed: 21, nChannels: 32, nTimes: 255_000, nEvents: 50, thetaBursts: true, ratId: '9151', sessionDate: '210000' };
 const FRONTAL = [20, 21, 23, 24];
-
-interface Timed {
-  seconds: number;
-  peakRssBytes: number;
-}
-
-/** Runs a command under GNU time: wall seconds and the peak RSS of it and its children. */
-function timeCommand(argv: string[]): Timed {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', ...argv], { encoding: 'utf8', maxBuffer: 64 << 20 });
-  if (r.status !== 0) throw new Error(`${argv.join(' ')} failed: ${r.stderr}`);
-  const [seconds, kib] = r.stderr.trim().split('\n').pop()!.split(' ').map(Number);
-  return { seconds: seconds!, peakRssBytes: kib! * 1024 };
-}
 
 function parseArgs(argv: string[]): { rounds: number; out: string } {
   const get = (name: string, fallback: string): string => {
@@ -126,7 +113,7 @@ async function main(): Promise<void> {
     };
     // One untimed run of ours creates the index cache, as a user's first `inspect` would.
     timeCommand(methods['eeg-parallel analyze-session']!(join(scratch, 'warm')));
-    const runs: Record<string, Timed[]> = Object.fromEntries(Object.keys(methods).map((m) => [m, []]));
+    const runs: Record<string, TimedCommand[]> = Object.fromEntries(Object.keys(methods).map((m) => [m, []]));
     for (let r = 0; r < rounds; r++) {
       for (const [name, argv] of Object.entries(methods)) {
         runs[name]!.push(timeCommand(argv(join(scratch, `${name.replace(/\W+/g, '_')}`))));

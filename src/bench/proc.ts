@@ -4,6 +4,7 @@
  * their own, which Node's process.resourceUsage() does not see until they exit (and pool
  * workers never exit during a run).
  */
+import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 const CLOCK_TICKS = 100; // USER_HZ on Linux (sysconf(_SC_CLK_TCK)), fixed at 100 on every arch Node supports
@@ -65,6 +66,21 @@ export function resetPeakRss(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** Wall time and peak RSS of a command run to completion. */
+export interface TimedCommand {
+  seconds: number;
+  /** Peak resident set of the command and its children, bytes. */
+  peakRssBytes: number;
+}
+
+/** Runs `argv` under GNU time (`/usr/bin/time -f '%e %M'`); throws with its stderr on failure. */
+export function timeCommand(argv: string[]): TimedCommand {
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', ...argv], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (r.status !== 0) throw new Error(`${argv.join(' ')} failed: ${r.stderr}`);
+  const [seconds, kib] = r.stderr.trim().split('\n').pop()!.split(' ').map(Number);
+  return { seconds: seconds!, peakRssBytes: kib! * 1024 };
 }
 
 /** The CPU model name from /proc/cpuinfo. */

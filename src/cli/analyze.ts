@@ -15,7 +15,7 @@ import { openSessionFile, type SessionFile } from '../io/session-file.js';
 import { resolveParallelOptions, type ParallelOptions } from '../parallel/options.js';
 import { chooseStrategy } from '../parallel/auto.js';
 import { poolFor } from '../parallel/pool.js';
-import { DEFAULT_N_FREQS } from '../analysis/roi-spectrogram.js';
+import { frequencyCount } from '../analysis/roi-spectrogram.js';
 import {
   addParallelOptions,
   parseCycles,
@@ -102,7 +102,7 @@ function startWorkersEarly(file: SessionFile, index: number, options: AnalysisOp
   }
   const strategy =
     parallel.strategy === 'auto'
-      ? chooseStrategy({ nChannels, nFreqs: options.freqs?.length ?? options.nFreqs ?? DEFAULT_N_FREQS, nTimes: info.nTimes, nSessions: 1, fullPower: !!options.saveRoiPower }, parallel).strategy
+      ? chooseStrategy({ nChannels, nFreqs: frequencyCount(options), nTimes: info.nTimes, nSessions: 1, fullPower: !!options.saveRoiPower }, parallel).strategy
       : parallel.strategy;
   if (strategy !== 'sequential') poolFor(parallel);
 }
