@@ -18,6 +18,7 @@
  */
 import { InvalidParameterError } from '../errors.js';
 import { fftPlan, nextPowerOfTwo } from './fft.js';
+import { morletKernel } from './kernel.js';
 import { morletWavelet } from './morlet.js';
 
 /** What defines a set of wavelets. */
@@ -149,35 +150,12 @@ export function createWaveletBank(params: WaveletParams, nTimes: number, options
  */
 export type PowerBlockSink = (freqIndex: number, start: number, power: Float64Array, count: number) => void;
 
-/** Reusable per-thread scratch buffers for one FFT size. */
-interface Scratch {
-  segment: Float64Array;
-  signalSpectrum: Float64Array;
-  product: Float64Array;
-  result: Float64Array;
-  power: Float64Array;
-}
-
-const scratchBySize = new Map<number, Scratch>();
-
-function scratchFor(fftSize: number): Scratch {
-  let s = scratchBySize.get(fftSize);
-  if (s === undefined) {
-    s = {
-      segment: new Float64Array(fftSize),
-      signalSpectrum: new Float64Array(2 * fftSize),
-      product: new Float64Array(2 * fftSize),
-      result: new Float64Array(2 * fftSize),
-      power: new Float64Array(fftSize),
-    };
-    scratchBySize.set(fftSize, s);
-  }
-  return s;
-}
-
 /**
  * Streams Morlet power |x * W_f|² ('same' mode, SPEC 3.3) of one channel through `sink`, block by
  * block, for the frequency rows `freqIndices` of `bank`.
+ *
+ * Runs on this thread's WASM kernel (./kernel.ts): the signal spectra of two consecutive blocks
+ * come from one paired transform, and the frequencies are transformed two at a time.
  *
  * @param signal one channel, shape (n_times,), n_times = bank.nTimes
  * @param bank wavelet spectra and block plan
@@ -194,39 +172,26 @@ export function streamMorletPower(
   if (signal.length !== nTimes) {
     throw new InvalidParameterError(`signal has ${signal.length} samples; the wavelet bank was planned for ${nTimes}`);
   }
-  const { fftSize: M, halfWidth: H, blockLength: B, spectra } = bank;
-  const plan = fftPlan(M);
-  const { segment, signalSpectrum: X, product: Z, result: Y, power } = scratchFor(M);
-  for (let start = 0; start < nTimes; start += B) {
-    // segment[k] = x[start − H + k], zero outside the signal.
-    const from = start - H;
-    const lo = Math.max(0, -from);
-    const hi = Math.min(M, nTimes - from);
-    segment.fill(0, 0, lo);
-    segment.set(signal.subarray(from + lo, from + hi), lo);
-    segment.fill(0, hi);
-    plan.realTransform(X, segment);
-    plan.completeSpectrum(X);
-    const count = Math.min(B, nTimes - start);
-    for (let r = 0; r < freqIndices.length; r++) {
-      const f = freqIndices[r]!;
-      const base = f * 2 * M;
-      // Z = conj(X) · conj(G)/M, so FFT(Z) = conj(IFFT(X·G)).
-      for (let i = 0; i < 2 * M; i += 2) {
-        const xr = X[i]!;
-        const xi = X[i + 1]!;
-        const gr = spectra[base + i]!;
-        const gi = spectra[base + i + 1]!;
-        Z[i] = xr * gr + xi * gi;
-        Z[i + 1] = xr * gi - xi * gr;
+  const { halfWidth: H, blockLength: B } = bank;
+  const kernel = morletKernel();
+  kernel.prepare(bank);
+  const nBlocks = Math.ceil(nTimes / B);
+  for (let block = 0; block < nBlocks; block += 2) {
+    // Block b covers output samples [b·B, b·B + B) from segment x[b·B − H …], zero outside.
+    const hasSecond = block + 1 < nBlocks;
+    const spectraPair = kernel.signalSpectra(signal, block * B - H, hasSecond ? (block + 1) * B - H : null);
+    for (let lane = 0; lane < (hasSecond ? 2 : 1); lane++) {
+      const start = (block + lane) * B;
+      const count = Math.min(B, nTimes - start);
+      for (let r = 0; r < freqIndices.length; r += 2) {
+        const freqA = freqIndices[r]!;
+        const paired = r + 1 < freqIndices.length;
+        // An odd last frequency runs in both lanes; lane 1's copy is discarded.
+        const freqB = paired ? freqIndices[r + 1]! : freqA;
+        kernel.pairPowerBlock(spectraPair, lane, freqA, freqB, H, count);
+        sink(freqA, start, kernel.powerA, count);
+        if (paired) sink(freqB, start, kernel.powerB, count);
       }
-      plan.transform(Y, Z);
-      for (let k = 0, j = 2 * H; k < count; k++, j += 2) {
-        const re = Y[j]!;
-        const im = Y[j + 1]!;
-        power[k] = re * re + im * im;
-      }
-      sink(f, start, power, count);
     }
   }
 }
