@@ -47,8 +47,8 @@ export interface WindowLayout {
 /**
  * Computes rows `freqIndices` of one channel into `out`.
  *
- * Statistics are exact-order two-pass per block, merged across blocks with Chan et al.'s
- * pairwise update — numerically as stable as numpy's two-pass `mean`/`std` without keeping the
+ * Statistics are two-pass per block (computed by the kernel with the power), merged across
+ * blocks with Chan et al.'s pairwise update — numerically as stable as numpy's two-pass `mean`/`std` without keeping the
  * whole row in memory.
  *
  * @param signal the channel, shape (n_times,), n_times = bank.nTimes
@@ -68,16 +68,8 @@ export function computeChannelRows(
   const { power, powerRowOf, windows } = out;
   const starts = layout?.starts;
   const windowSamples = layout?.windowSamples ?? 0;
-  streamMorletPower(signal, bank, freqIndices, (f, start, block, n) => {
-    // Statistics of this block, then Chan's merge into the row's running (count, mean, M2).
-    let sum = 0;
-    for (let i = 0; i < n; i++) sum += block[i]!;
-    const blockMean = sum / n;
-    let blockM2 = 0;
-    for (let i = 0; i < n; i++) {
-      const d = block[i]! - blockMean;
-      blockM2 += d * d;
-    }
+  streamMorletPower(signal, bank, freqIndices, (f, start, block, n, blockMean, blockM2) => {
+    // Chan's merge of the block's (n, mean, M2) into the row's running statistics.
     const nA = count[f]!;
     const total = nA + n;
     const delta = blockMean - mean[f]!;

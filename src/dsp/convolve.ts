@@ -17,7 +17,6 @@
  * which has the same modulus; this saves the inverse transform's separate 1/M pass.
  */
 import { InvalidParameterError } from '../errors.js';
-import { fftPlan, nextPowerOfTwo } from './fft.js';
 import { morletKernel } from './kernel.js';
 import { morletWavelet } from './morlet.js';
 
@@ -60,6 +59,13 @@ export interface WaveletBank extends WaveletParams {
 export interface WaveletBankOptions {
   /** Force an FFT size (power of two ≥ 2H + 2); by default chosen by a cost model. */
   fftSize?: number;
+}
+
+/** Smallest power of two ≥ n, and at least 2. */
+export function nextPowerOfTwo(n: number): number {
+  let size = 2;
+  while (size < n) size *= 2;
+  return size;
 }
 
 /**
@@ -110,24 +116,27 @@ export function createWaveletBank(params: WaveletParams, nTimes: number, options
   }
   const bytes = nFreqs * 2 * fftSize * Float64Array.BYTES_PER_ELEMENT;
   const spectra = new Float64Array(new SharedArrayBuffer(bytes));
-  const plan = fftPlan(fftSize);
-  const kernel = new Float64Array(2 * fftSize);
-  const spectrum = new Float64Array(2 * fftSize);
-  for (let f = 0; f < nFreqs; f++) {
+  const kernel = morletKernel();
+  const centred = (f: number): Float64Array => {
     const w = wavelets[f]!;
     const h = (w.re.length - 1) / 2;
-    kernel.fill(0);
+    const g = new Float64Array(2 * fftSize);
     for (let j = -h; j <= h; j++) {
       const dst = 2 * ((j + fftSize) % fftSize);
-      kernel[dst] = w.re[j + h]!;
-      kernel[dst + 1] = w.im[j + h]!;
+      g[dst] = w.re[j + h]!;
+      g[dst + 1] = w.im[j + h]!;
     }
-    plan.transform(spectrum, kernel);
-    const row = spectra.subarray(f * 2 * fftSize, (f + 1) * 2 * fftSize);
-    for (let k = 0; k < fftSize; k++) {
-      row[2 * k] = spectrum[2 * k]! / fftSize;
-      row[2 * k + 1] = -spectrum[2 * k + 1]! / fftSize;
-    }
+    return g;
+  };
+  const row = (f: number): Float64Array => spectra.subarray(f * 2 * fftSize, (f + 1) * 2 * fftSize);
+  for (let f = 0; f < nFreqs; f += 2) {
+    const paired = f + 1 < nFreqs;
+    kernel.transform(centred(f), paired ? centred(f + 1) : null, row(f), paired ? row(f + 1) : null);
+  }
+  // Stored as conj(FFT(G))/M (see the module comment).
+  for (let i = 0; i < spectra.length; i += 2) {
+    spectra[i] = spectra[i]! / fftSize;
+    spectra[i + 1] = -spectra[i + 1]! / fftSize;
   }
   return {
     sfreq,
@@ -145,17 +154,26 @@ export function createWaveletBank(params: WaveletParams, nTimes: number, options
 
 /**
  * Receives power blocks: `power[0 … count)` are the power values of frequency row `freqIndex`
- * for samples `[start, start + count)`. Calls arrive in increasing `start` per row; the buffer
+ * for samples `[start, start + count)`, `blockMean` their mean and `blockM2` the sum of their
+ * squared deviations from it (two-pass). Calls arrive in increasing `start` per row; the buffer
  * is reused after the call returns.
  */
-export type PowerBlockSink = (freqIndex: number, start: number, power: Float64Array, count: number) => void;
+export type PowerBlockSink = (
+  freqIndex: number,
+  start: number,
+  power: Float64Array,
+  count: number,
+  blockMean: number,
+  blockM2: number,
+) => void;
 
 /**
  * Streams Morlet power |x * W_f|² ('same' mode, SPEC 3.3) of one channel through `sink`, block by
  * block, for the frequency rows `freqIndices` of `bank`.
  *
- * Runs on this thread's WASM kernel (./kernel.ts): the signal spectra of two consecutive blocks
- * come from one paired transform, and the frequencies are transformed two at a time.
+ * Runs on this thread's WASM kernel (./kernel.ts), two consecutive full blocks at a time (one
+ * per SIMD lane); a short last block, or one left over, runs alone. Which blocks share a
+ * transform depends only on n_times and the bank, never on the frequencies asked for.
  *
  * @param signal one channel, shape (n_times,), n_times = bank.nTimes
  * @param bank wavelet spectra and block plan
@@ -175,24 +193,19 @@ export function streamMorletPower(
   const { halfWidth: H, blockLength: B } = bank;
   const kernel = morletKernel();
   kernel.prepare(bank);
-  const nBlocks = Math.ceil(nTimes / B);
-  for (let block = 0; block < nBlocks; block += 2) {
-    // Block b covers output samples [b·B, b·B + B) from segment x[b·B − H …], zero outside.
-    const hasSecond = block + 1 < nBlocks;
-    const spectraPair = kernel.signalSpectra(signal, block * B - H, hasSecond ? (block + 1) * B - H : null);
-    for (let lane = 0; lane < (hasSecond ? 2 : 1); lane++) {
-      const start = (block + lane) * B;
-      const count = Math.min(B, nTimes - start);
-      for (let r = 0; r < freqIndices.length; r += 2) {
-        const freqA = freqIndices[r]!;
-        const paired = r + 1 < freqIndices.length;
-        // An odd last frequency runs in both lanes; lane 1's copy is discarded.
-        const freqB = paired ? freqIndices[r + 1]! : freqA;
-        kernel.pairPowerBlock(spectraPair, lane, freqA, freqB, H, count);
-        sink(freqA, start, kernel.powerA, count);
-        if (paired) sink(freqB, start, kernel.powerB, count);
-      }
+  // Block starting at output sample s is computed from the segment x[s − H …], zero outside.
+  for (let start = 0; start < nTimes; ) {
+    const count = Math.min(B, nTimes - start);
+    const paired = count === B && nTimes - (start + B) >= B;
+    const spectraPair = kernel.signalSpectra(signal, start - H, paired ? start + B - H : null);
+    const { powerA, powerB, stats } = kernel;
+    for (let r = 0; r < freqIndices.length; r++) {
+      const f = freqIndices[r]!;
+      kernel.blockPower(spectraPair, f, H, count);
+      sink(f, start, powerA, count, stats[0]!, stats[2]!);
+      if (paired) sink(f, start + B, powerB, count, stats[1]!, stats[3]!);
     }
+    start += paired ? 2 * B : count;
   }
 }
 

@@ -6,13 +6,13 @@
  * (`fft.js`, `ooura`) run a 4096-point transform in ~65–100 µs here. This kernel, written in
  * AssemblyScript (`kernel/morlet-kernel.as.ts`, compiled by the `assemblyscript` npm package at
  * build time), runs two transforms at once, one per f64x2 lane, in ~40 µs per pair:
- * ~4× `fft.js` per transform (measured in docs/performance.md).
- *
- * The two lanes never mix, so a frequency's power does not depend on which other frequency
- * shares its pair: any split of frequencies into jobs gives bitwise identical rows.
+ * ~4× `fft.js` per transform (measured in docs/performance.md). The lanes hold two consecutive
+ * blocks of one channel, so every operation is the same in both and they never mix.
  *
  * One instance per thread (main thread and each worker), created on first use; its memory holds
- * the twiddles, four pair buffers, two power blocks and a copy of the bank's wavelet spectra.
+ * the twiddles, two signal segments, four pair buffers, two power blocks, the block statistics
+ * and a copy of the bank's wavelet spectra (n_freqs × M × 16 bytes: 1.3 MB for 20 frequencies
+ * and M = 4096).
  */
 import { readFileSync } from 'node:fs';
 import type { WaveletBank } from './convolve.js';
@@ -21,8 +21,9 @@ interface KernelExports {
   memory: WebAssembly.Memory;
   heapBase(): number;
   fftPair(x: number, y: number, twiddles: number, n: number): number;
-  spectrumProducts(x: number, specA: number, specB: number, out: number, n: number): void;
-  pairPower(y: number, from: number, count: number, powerA: number, powerB: number): void;
+  realPair(a: number, b: number, out: number, n: number): void;
+  spectrumProducts(x: number, spectrum: number, out: number, n: number): void;
+  powerStats(y: number, from: number, count: number, powerA: number, powerB: number, stats: number): void;
 }
 
 const WASM_PAGE_BYTES = 65536;
@@ -42,6 +43,9 @@ function kernelModule(): WebAssembly.Module {
 interface Layout {
   fftSize: number;
   twiddles: number;
+  /** Two real segments of M samples, the input of {@link MorletKernel.signalSpectra}. */
+  segmentA: number;
+  segmentB: number;
   /** Two pair buffers for the signal's transform, two for the frequencies'. */
   signalA: number;
   signalB: number;
@@ -49,7 +53,8 @@ interface Layout {
   workB: number;
   powerA: number;
   powerB: number;
-  /** The bank's spectra, shape (n_freqs, M) complex. */
+  stats: number;
+  /** The bank's spectra, shape (n_freqs, M) complex; grows to fit the bank. */
   spectra: number;
 }
 
@@ -59,9 +64,11 @@ export class MorletKernel {
   private layout: Layout | null = null;
   private spectraSource: Float64Array | null = null;
   private f64: Float64Array;
-  /** Power of lane 0 / lane 1 of the last {@link pairPowerBlock}, views of the kernel memory. */
+  /** Power of lane 0 / lane 1 of the last {@link blockPower}, views of the kernel memory. */
   powerA: Float64Array = new Float64Array(0);
   powerB: Float64Array = new Float64Array(0);
+  /** Statistics of the last {@link blockPower}: [mean A, mean B, M2 A, M2 B], M2 = Σ(p − mean)². */
+  stats: Float64Array = new Float64Array(0);
 
   constructor() {
     const instance = new WebAssembly.Instance(kernelModule(), {
@@ -77,37 +84,42 @@ export class MorletKernel {
 
   /** Sizes the buffers for `bank.fftSize` and copies the bank's spectra (unless already there). */
   prepare(bank: WaveletBank): void {
-    const M = bank.fftSize;
-    if (this.layout === null || this.layout.fftSize !== M || this.spectraSource !== bank.spectra) {
-      const layout = this.allocate(M, bank.spectra.length * F64);
-      this.f64.set(bank.spectra, layout.spectra / F64);
-      this.spectraSource = bank.spectra;
-    }
+    if (this.layout?.fftSize === bank.fftSize && this.spectraSource === bank.spectra) return;
+    const layout = this.resize(bank.fftSize, bank.spectra.length * F64);
+    this.f64.set(bank.spectra, layout.spectra / F64);
+    this.spectraSource = bank.spectra;
   }
 
-  private allocate(M: number, spectraBytes: number): Layout {
-    const base = Math.ceil(this.exports.heapBase() / 64) * 64;
+  /** Lays the buffers out for FFT size M with room for `spectraBytes` of spectra. */
+  private resize(M: number, spectraBytes: number): Layout {
     const pair = M * PAIR_BYTES;
+    let at = Math.ceil(this.exports.heapBase() / 64) * 64;
+    const take = (bytes: number): number => {
+      const offset = at;
+      at += Math.ceil(bytes / 64) * 64;
+      return offset;
+    };
     const layout: Layout = {
       fftSize: M,
-      twiddles: base,
-      signalA: base + M * COMPLEX_BYTES,
-      signalB: base + M * COMPLEX_BYTES + pair,
-      workA: base + M * COMPLEX_BYTES + 2 * pair,
-      workB: base + M * COMPLEX_BYTES + 3 * pair,
-      powerA: base + M * COMPLEX_BYTES + 4 * pair,
-      powerB: base + M * COMPLEX_BYTES + 4 * pair + M * F64,
-      spectra: base + M * COMPLEX_BYTES + 4 * pair + 2 * M * F64,
+      twiddles: take(M * COMPLEX_BYTES),
+      segmentA: take(M * F64),
+      segmentB: take(M * F64),
+      signalA: take(pair),
+      signalB: take(pair),
+      workA: take(pair),
+      workB: take(pair),
+      powerA: take(M * F64),
+      powerB: take(M * F64),
+      stats: take(4 * F64),
+      spectra: take(spectraBytes),
     };
-    const needed = layout.spectra + spectraBytes;
     const memory = this.exports.memory;
-    if (needed > memory.buffer.byteLength) {
-      memory.grow(Math.ceil((needed - memory.buffer.byteLength) / WASM_PAGE_BYTES));
-    }
+    if (at > memory.buffer.byteLength) memory.grow(Math.ceil((at - memory.buffer.byteLength) / WASM_PAGE_BYTES));
     // Growing detaches old views: make new ones.
     this.f64 = new Float64Array(memory.buffer);
     this.powerA = new Float64Array(memory.buffer, layout.powerA, M);
     this.powerB = new Float64Array(memory.buffer, layout.powerB, M);
+    this.stats = new Float64Array(memory.buffer, layout.stats, 4);
     if (this.layout?.fftSize !== M) {
       const tw = layout.twiddles / F64;
       for (let k = 0; k < M; k++) {
@@ -117,6 +129,7 @@ export class MorletKernel {
       }
     }
     this.layout = layout;
+    this.spectraSource = null;
     return layout;
   }
 
@@ -126,41 +139,77 @@ export class MorletKernel {
   }
 
   /**
-   * Transforms two real segments of M samples at once: lane 0 holds `signal[fromA …]`, lane 1
-   * `signal[fromB …]` (zero outside the signal; lane 1 all zero when `fromB` is null).
-   *
-   * @returns the byte offset of the pair buffer holding both spectra, for {@link pairPowerBlock}
+   * Forward FFT (unscaled, e^{−2πi jk/M}) of one or two complex sequences of length M, interleaved
+   * (re, im), into `outA` / `outB`. For one-off transforms (the wavelet spectra); the hot path
+   * uses {@link signalSpectra} and {@link blockPower}.
    */
-  signalSpectra(signal: Float64Array, fromA: number, fromB: number | null): number {
-    const { fftSize: M, signalA, signalB, twiddles } = this.current();
+  transform(inputA: Float64Array, inputB: Float64Array | null, outA: Float64Array, outB: Float64Array | null): void {
+    const M = inputA.length / 2;
+    const layout = this.layout?.fftSize === M ? this.layout : this.resize(M, 0);
     const f64 = this.f64;
-    const o = signalA / F64;
-    const n = signal.length;
+    const o = layout.workA / F64;
     for (let k = 0; k < M; k++) {
-      const ia = fromA + k;
-      f64[o + 4 * k] = ia >= 0 && ia < n ? signal[ia]! : 0;
-      f64[o + 4 * k + 2] = 0;
-      f64[o + 4 * k + 3] = 0;
+      f64[o + 4 * k] = inputA[2 * k]!;
+      f64[o + 4 * k + 1] = inputB === null ? 0 : inputB[2 * k]!;
+      f64[o + 4 * k + 2] = inputA[2 * k + 1]!;
+      f64[o + 4 * k + 3] = inputB === null ? 0 : inputB[2 * k + 1]!;
     }
+    const r = this.exports.fftPair(layout.workA, layout.workB, layout.twiddles, M) / F64;
     for (let k = 0; k < M; k++) {
-      const ib = fromB === null ? -1 : fromB + k;
-      f64[o + 4 * k + 1] = ib >= 0 && ib < n ? signal[ib]! : 0;
+      outA[2 * k] = f64[r + 4 * k]!;
+      outA[2 * k + 1] = f64[r + 4 * k + 2]!;
+      if (outB !== null) {
+        outB[2 * k] = f64[r + 4 * k + 1]!;
+        outB[2 * k + 1] = f64[r + 4 * k + 3]!;
+      }
     }
-    return this.exports.fftPair(signalA, signalB, twiddles, M);
+  }
+
+  /** One paired transform of the work buffers, as it is: the unit of the FFT roofline benchmark. */
+  benchmarkTransform(): void {
+    const { fftSize: M, workA, workB, twiddles } = this.current();
+    this.exports.fftPair(workA, workB, twiddles, M);
   }
 
   /**
-   * Power of two frequency rows for one block: |FFT(conj(X)·S_f)|² at elements [from, from + count)
-   * into {@link powerA} (frequency `freqA`) and {@link powerB} (`freqB`), where X is lane `lane`
-   * of the pair buffer `spectraPair` and S_f the bank's spectrum conj(FFT(G_f))/M.
+   * Transforms two real segments of M samples at once: lane 0 holds `signal[fromA …]`, lane 1
+   * `signal[fromB …]` (zero outside the signal; lane 1 all zero when `fromB` is null).
+   *
+   * @returns the byte offset of the pair buffer holding both spectra, for {@link blockPower}
    */
-  pairPowerBlock(spectraPair: number, lane: number, freqA: number, freqB: number, from: number, count: number): void {
-    const { fftSize: M, twiddles, workA, workB, powerA, powerB, spectra } = this.current();
+  signalSpectra(signal: Float64Array, fromA: number, fromB: number | null): number {
+    const { fftSize: M, segmentA, segmentB, signalA, signalB, twiddles } = this.current();
+    this.stage(signal, fromA, segmentA / F64, M);
+    this.stage(signal, fromB, segmentB / F64, M);
+    this.exports.realPair(segmentA, segmentB, signalA, M);
+    return this.exports.fftPair(signalA, signalB, twiddles, M);
+  }
+
+  /** Copies signal[from … from + M) (zero outside the signal; all zero if from is null) to f64[at …]. */
+  private stage(signal: Float64Array, from: number | null, at: number, M: number): void {
+    const f64 = this.f64;
+    if (from === null) {
+      f64.fill(0, at, at + M);
+      return;
+    }
+    const lo = Math.max(0, -from);
+    const hi = Math.max(lo, Math.min(M, signal.length - from));
+    f64.fill(0, at, at + lo);
+    f64.set(signal.subarray(from + lo, from + hi), at + lo);
+    f64.fill(0, at + hi, at + M);
+  }
+
+  /**
+   * Power of one frequency row for the two blocks of `spectraPair`: |FFT(conj(X)·S_f)|² at
+   * elements [from, from + count) of each lane into {@link powerA} and {@link powerB}, with their
+   * {@link stats}; X is the signal spectrum of the lane's block, S_f = conj(FFT(G_f))/M the bank's.
+   */
+  blockPower(spectraPair: number, freq: number, from: number, count: number): void {
+    const { fftSize: M, twiddles, workA, workB, powerA, powerB, stats, spectra } = this.current();
     const e = this.exports;
-    const rowBytes = M * COMPLEX_BYTES;
-    e.spectrumProducts(spectraPair + lane * F64, spectra + freqA * rowBytes, spectra + freqB * rowBytes, workA, M);
+    e.spectrumProducts(spectraPair, spectra + freq * M * COMPLEX_BYTES, workA, M);
     const result = e.fftPair(workA, workB, twiddles, M);
-    e.pairPower(result, from, count, powerA, powerB);
+    e.powerStats(result, from, count, powerA, powerB, stats);
   }
 }
 

@@ -1,7 +1,7 @@
 // AssemblyScript source of the WebAssembly SIMD kernel (compiled by `npm run build:kernel`, see
 // ../kernel.ts for the loader and the reasons). Not part of the TypeScript program.
 //
-// Two transforms run side by side, one per f64x2 lane: element k of a "pair buffer" is 32 bytes,
+// Two transforms run side by side, one per f64x2 lane (two consecutive blocks of a channel): element k of a "pair buffer" is 32 bytes,
 // [re(lane 0), re(lane 1), im(lane 0), im(lane 1)]. Every operation is the same in both lanes, so
 // a lane's result depends only on that lane's input, never on what runs beside it.
 
@@ -98,36 +98,85 @@ export function fftPair(x: usize, y: usize, tw: usize, n: i32): usize {
   return src;
 }
 
-// out[k] = (conj(X[k])·A[k], conj(X[k])·B[k]) for k < n: X one lane of a pair buffer (its
-// address plus 8 × lane), A and B interleaved complex (16 bytes an element), out a pair buffer.
-export function spectrumProducts(x: usize, specA: usize, specB: usize, out: usize, n: i32): void {
+// out[k] = a[k] + 0i in lane 0 and b[k] + 0i in lane 1, k < n: a and b real (8 bytes an element),
+// out a pair buffer.
+export function realPair(a: usize, b: usize, out: usize, n: i32): void {
+  const zero = f64x2.splat(0);
   for (let k = 0; k < n; k++) {
-    const xr = v128.load64_splat(x);
-    const xi = v128.load64_splat(x + 16);
-    const ga = v128.load(specA);
-    const gb = v128.load(specB);
-    const gr = v128.shuffle<f64>(ga, gb, 0, 2);
-    const gi = v128.shuffle<f64>(ga, gb, 1, 3);
-    v128.store(out, f64x2.add(f64x2.mul(xr, gr), f64x2.mul(xi, gi)));
-    v128.store(out, f64x2.sub(f64x2.mul(xr, gi), f64x2.mul(xi, gr)), 16);
-    x += 32;
-    specA += 16;
-    specB += 16;
+    v128.store(out, f64x2.replace_lane(f64x2.splat(load<f64>(a)), 1, load<f64>(b)));
+    v128.store(out, zero, 16);
+    a += 8;
+    b += 8;
     out += 32;
   }
 }
 
-// powerA[k], powerB[k] = |Y[from + k]|² of lanes 0 and 1, for k < count.
-export function pairPower(y: usize, from: i32, count: i32, powerA: usize, powerB: usize): void {
-  let e = y + (<usize>from << 5);
-  for (let k = 0; k < count; k++) {
-    const re = v128.load(e);
-    const im = v128.load(e, 16);
-    const p = f64x2.add(f64x2.mul(re, re), f64x2.mul(im, im));
-    store<f64>(powerA, f64x2.extract_lane(p, 0));
-    store<f64>(powerB, f64x2.extract_lane(p, 1));
-    e += 32;
-    powerA += 8;
-    powerB += 8;
+// out[k] = conj(X[k])·S[k] in both lanes, k < n: X and out pair buffers, S interleaved complex
+// (16 bytes an element), the same for both lanes.
+export function spectrumProducts(x: usize, spectrum: usize, out: usize, n: i32): void {
+  for (let k = 0; k < n; k++) {
+    const xr = v128.load(x);
+    const xi = v128.load(x, 16);
+    const gr = v128.load64_splat(spectrum);
+    const gi = v128.load64_splat(spectrum + 8);
+    v128.store(out, f64x2.add(f64x2.mul(xr, gr), f64x2.mul(xi, gi)));
+    v128.store(out, f64x2.sub(f64x2.mul(xr, gi), f64x2.mul(xi, gr)), 16);
+    x += 32;
+    spectrum += 16;
+    out += 32;
   }
+}
+
+@inline
+function powerAt(e: usize): v128 {
+  const re = v128.load(e);
+  const im = v128.load(e, 16);
+  return f64x2.add(f64x2.mul(re, re), f64x2.mul(im, im));
+}
+
+// For k < count (count ≥ 1): powerA[k], powerB[k] = |Y[from + k]|² of lanes 0 and 1, and each
+// lane's block statistics: stats = [mean A, mean B, M2 A, M2 B], M2 = Σ (p − mean)².
+// Two-pass like numpy; even and odd k go to separate accumulators, which halves the add
+// latency chain and keeps the order fixed by `count` alone.
+export function powerStats(y: usize, from: i32, count: i32, powerA: usize, powerB: usize, stats: usize): void {
+  const first = y + (<usize>from << 5);
+  let e = first;
+  let sumEven = f64x2.splat(0);
+  let sumOdd = f64x2.splat(0);
+  let k = 0;
+  for (; k + 1 < count; k += 2) {
+    const p0 = powerAt(e);
+    const p1 = powerAt(e + 32);
+    store<f64>(powerA + (<usize>k << 3), f64x2.extract_lane(p0, 0));
+    store<f64>(powerB + (<usize>k << 3), f64x2.extract_lane(p0, 1));
+    store<f64>(powerA + (<usize>k << 3), f64x2.extract_lane(p1, 0), 8);
+    store<f64>(powerB + (<usize>k << 3), f64x2.extract_lane(p1, 1), 8);
+    sumEven = f64x2.add(sumEven, p0);
+    sumOdd = f64x2.add(sumOdd, p1);
+    e += 64;
+  }
+  if (k < count) {
+    const p0 = powerAt(e);
+    store<f64>(powerA + (<usize>k << 3), f64x2.extract_lane(p0, 0));
+    store<f64>(powerB + (<usize>k << 3), f64x2.extract_lane(p0, 1));
+    sumEven = f64x2.add(sumEven, p0);
+  }
+  const mean = f64x2.div(f64x2.add(sumEven, sumOdd), f64x2.splat(<f64>count));
+  let m2Even = f64x2.splat(0);
+  let m2Odd = f64x2.splat(0);
+  e = first;
+  k = 0;
+  for (; k + 1 < count; k += 2) {
+    const d0 = f64x2.sub(powerAt(e), mean);
+    const d1 = f64x2.sub(powerAt(e + 32), mean);
+    m2Even = f64x2.add(m2Even, f64x2.mul(d0, d0));
+    m2Odd = f64x2.add(m2Odd, f64x2.mul(d1, d1));
+    e += 64;
+  }
+  if (k < count) {
+    const d0 = f64x2.sub(powerAt(e), mean);
+    m2Even = f64x2.add(m2Even, f64x2.mul(d0, d0));
+  }
+  v128.store(stats, mean);
+  v128.store(stats, f64x2.add(m2Even, m2Odd), 16);
 }
