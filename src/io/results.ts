@@ -1,9 +1,9 @@
 /**
  * Result directories (SPEC 6), readable with plain numpy: `json.load` + `numpy.load`.
  *
- * Every file is written atomically, and `results.json` is written LAST: a directory without it is
- * an interrupted run, never a result that looks complete. JSON keys are snake_case, as Python
- * users read them.
+ * Every file is written atomically (the data files concurrently), and `results.json` is written
+ * LAST, after all of them: a directory without it is an interrupted run, never a result that
+ * looks complete. JSON keys are snake_case, as Python users read them.
  */
 import { mkdirSync, readdirSync, readFileSync, existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -78,13 +78,15 @@ export function sessionSummary(a: SessionAnalysis, context: RunContext): Record<
 export async function writeSessionResults(dir: string, a: SessionAnalysis, context: RunContext): Promise<void> {
   mkdirSync(dir, { recursive: true });
   const nFreqs = a.freqs.length;
-  await writeNpy(join(dir, 'freqs.npy'), a.freqs, [nFreqs]);
-  await writeNpy(join(dir, 'window_times.npy'), a.windowTimes, [a.windowSamples]);
-  for (const s of a.sizes) {
-    await writeNpy(join(dir, `nm_size_${s.label}_windows.npy`), s.windows, [s.nEvents, nFreqs, a.windowSamples]);
-    await writeNpy(join(dir, `nm_size_${s.label}_mean.npy`), s.mean, [nFreqs, a.windowSamples]);
-  }
-  if (a.roiPower !== null) await writeNpy(join(dir, 'roi_power.npy'), a.roiPower, [nFreqs, a.eegShape[1]]);
+  await Promise.all([
+    writeNpy(join(dir, 'freqs.npy'), a.freqs, [nFreqs]),
+    writeNpy(join(dir, 'window_times.npy'), a.windowTimes, [a.windowSamples]),
+    ...a.sizes.flatMap((s) => [
+      writeNpy(join(dir, `nm_size_${s.label}_windows.npy`), s.windows, [s.nEvents, nFreqs, a.windowSamples]),
+      writeNpy(join(dir, `nm_size_${s.label}_mean.npy`), s.mean, [nFreqs, a.windowSamples]),
+    ]),
+    ...(a.roiPower === null ? [] : [writeNpy(join(dir, 'roi_power.npy'), a.roiPower, [nFreqs, a.eegShape[1]])]),
+  ]);
   await writeJson(dir, RESULTS_FILE, sessionSummary(a, context));
 }
 
@@ -98,9 +100,11 @@ export async function writeRatResults(dir: string, rat: RatAnalysis, context: Ru
     for (const a of rat.sessions) await writeSessionResults(join(dir, `session_${a.sessionIndex}`), a, { ...context, figures: [] });
   }
   const nFreqs = rat.freqs.length;
-  await writeNpy(join(dir, 'freqs.npy'), rat.freqs, [nFreqs]);
-  await writeNpy(join(dir, 'window_times.npy'), rat.windowTimes, [rat.windowSamples]);
-  for (const s of rat.sizes) await writeNpy(join(dir, `nm_size_${s.label}_mean.npy`), s.mean, [nFreqs, rat.windowSamples]);
+  await Promise.all([
+    writeNpy(join(dir, 'freqs.npy'), rat.freqs, [nFreqs]),
+    writeNpy(join(dir, 'window_times.npy'), rat.windowTimes, [rat.windowSamples]),
+    ...rat.sizes.map((s) => writeNpy(join(dir, `nm_size_${s.label}_mean.npy`), s.mean, [nFreqs, rat.windowSamples])),
+  ]);
   const first = rat.sessions[0]!;
   await writeJson(dir, RESULTS_FILE, {
     kind: 'rat',
@@ -184,9 +188,11 @@ export async function writeCrossRatResults(
   figures: string[],
 ): Promise<void> {
   mkdirSync(dir, { recursive: true });
-  await writeNpy(join(dir, 'freqs.npy'), freqs, [freqs.length]);
-  await writeNpy(join(dir, 'window_times.npy'), windowTimes, [windowTimes.length]);
-  for (const s of cross) await writeNpy(join(dir, `nm_size_${s.label}_mean.npy`), s.mean, [freqs.length, windowTimes.length]);
+  await Promise.all([
+    writeNpy(join(dir, 'freqs.npy'), freqs, [freqs.length]),
+    writeNpy(join(dir, 'window_times.npy'), windowTimes, [windowTimes.length]),
+    ...cross.map((s) => writeNpy(join(dir, `nm_size_${s.label}_mean.npy`), s.mean, [freqs.length, windowTimes.length])),
+  ]);
   await writeJson(dir, RESULTS_FILE, {
     kind: 'cross-rat',
     version: VERSION,

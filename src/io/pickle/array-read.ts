@@ -1,7 +1,8 @@
 /**
  * Reading indexed arrays from the file as float64, fetching only the bytes needed.
  *
- * Memory: the result, plus one chunk buffer of at most {@link READ_CHUNK} bytes (and its float64
+ * Memory: the result, plus one chunk buffer of at most {@link READ_CHUNK} bytes (two when rows
+ * are gathered from a Fortran-ordered array, so reading overlaps gathering; and the float64
  * conversion for non-float64 types). Never the whole file.
  */
 
@@ -13,7 +14,7 @@ import { readExactly, type ByteSource } from './source.js';
 import type { ArrayRef } from './types.js';
 
 /** Bytes per positioned read when streaming an array (a few MiB: few syscalls, bounded memory). */
-export const READ_CHUNK = 8 * 1024 * 1024;
+export const READ_CHUNK = 4 * 1024 * 1024;
 
 const ITEMSIZE: Readonly<Record<string, number>> = {
   float64: 8,
@@ -176,16 +177,21 @@ export async function readRows(src: ByteSource, ref: ArrayRef, rows: readonly nu
   if (rows.length === 0 || T === 0) return out;
   if (ref.fortranOrder && R > 1) {
     const step = R * itemsize; // one time step: all rows of one column
-    const chunk = chunkBuffer(ref.nbytes, step);
-    const perChunk = chunk.length / step;
-    for (let t0 = 0; t0 < T; t0 += perChunk) {
+    // Two chunk buffers: the next chunk is read while this one is gathered.
+    const chunks = [chunkBuffer(ref.nbytes, step), chunkBuffer(ref.nbytes, step)] as const;
+    const perChunk = chunks[0].length / step;
+    const readChunk = (t0: number, into: Uint8Array): Promise<void> =>
+      read(t0 * step, into, Math.min(perChunk, T - t0) * step);
+    const nRows = rows.length;
+    let pending = readChunk(0, chunks[0]);
+    for (let t0 = 0, c = 0; t0 < T; t0 += perChunk, c ^= 1) {
+      await pending;
       const k = Math.min(perChunk, T - t0);
-      await read(t0 * step, chunk, k * step);
-      const f = toFloat64(chunk, k * R, ref, itemsize, what);
-      for (let i = 0; i < rows.length; i++) {
-        const r = rows[i] as number;
-        const base = i * T + t0;
-        for (let j = 0; j < k; j++) out[base + j] = f[j * R + r] as number;
+      if (t0 + perChunk < T) pending = readChunk(t0 + perChunk, chunks[c ^ 1]);
+      const f = toFloat64(chunks[c], k * R, ref, itemsize, what);
+      // One pass over the chunk, time step by time step.
+      for (let j = 0, src = 0; j < k; j++, src += R) {
+        for (let i = 0, dst = t0 + j; i < nRows; i++, dst += T) out[dst] = f[src + rows[i]!]!;
       }
     }
   } else {
