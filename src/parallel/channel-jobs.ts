@@ -5,11 +5,14 @@
  * `channels`, batches of `batchSize` rows for `frequencies`. Each task computes its rows'
  * statistics and, as asked, keeps the power rows and/or reduces them into the ROI mean.
  *
- * Threads: the signals, the wavelet spectra, the statistics, the kept power and the ROI sum all
- * live in SharedArrayBuffers; a worker reads its channel, writes its rows in place and adds its
- * z-scores to the ROI sum in channel order (roi-sum.ts). Nothing is copied, and the main thread
- * only dispatches. Processes: a task's signal is copied to the child and its rows copied back;
- * the main thread reduces them in order.
+ * Threads: the signals, the wavelet spectra, the statistics, the kept power, the event windows
+ * and the ROI sum all live in SharedArrayBuffers; a worker reads its channel and writes its rows
+ * in place. Full power rows are added to the ROI sum by the workers themselves, in channel order
+ * (roi-sum.ts), so no row is copied or held longer than its task; event windows are small, so a
+ * worker leaves them in its task's buffer and the main thread adds them in channel order — a
+ * worker that finishes early then starts its next channel instead of waiting for its turn.
+ * Processes: a task's signal is copied to the child and its rows copied back; the main thread
+ * reduces them in order.
  */
 import { compactRowMap, computeChannelRows, type ChannelOutputs, type WindowLayout } from '../analysis/channel-power.js';
 import { abortRoiSum, OrderedRoiSum, type RoiSumLayout, type SharedRoiSum } from '../analysis/roi-sum.js';
@@ -102,9 +105,10 @@ export async function runChannelJobs(jobs: ChannelJobs, options: ChannelStrategy
     roiLayout = { nRoi: nChannels, nFreqs, rowLength: source === 'power' ? nTimes : layout!.windowSamples, source };
     roiMean = float64(source === 'power' ? channelPowerSize : windowSize, threads);
   }
-  const ordered = roiLayout !== null && !threads ? new OrderedRoiSum(roiMean!, roiLayout, batches) : null;
+  const workersAddPower = threads && roiLayout?.source === 'power';
+  const ordered = roiLayout !== null && !workersAddPower ? new OrderedRoiSum(roiMean!, roiLayout, batches) : null;
   const sharedSum: SharedRoiSum | null =
-    roiLayout !== null && threads
+    roiLayout !== null && workersAddPower
       ? {
           ...roiLayout,
           sum: roiMean!,
@@ -146,6 +150,7 @@ export async function runChannelJobs(jobs: ChannelJobs, options: ChannelStrategy
     const label = rows.length === nFreqs ? jobs.names[c]! : `${jobs.names[c]}, frequency rows ${rows[0]}–${rows[rows.length - 1]}`;
     const mean = channelMean.subarray(c * nFreqs, (c + 1) * nFreqs);
     const std = channelStd.subarray(c * nFreqs, (c + 1) * nFreqs);
+    const sharedWindows = threads && layout !== null ? float64(windowSize, true) : null;
     const task: ChannelRowsTask = {
       label,
       bank,
@@ -158,12 +163,17 @@ export async function runChannelJobs(jobs: ChannelJobs, options: ChannelStrategy
             mean,
             std,
             keptPower: viewOf(keptPower, c, channelPowerSize),
+            windows: sharedWindows,
             roi: sharedSum === null ? null : { sum: sharedSum, batch: b, position: c },
           }
         : null,
     };
     const reply = await pool.run<ChannelRowsReply | null>(METHOD_CHANNEL_ROWS, task, label);
-    if (reply === null) return;
+    if (reply === null) {
+      // Threads: everything is in place; only the windows' ROI sum is left to this thread.
+      ordered?.add(c, b, { mean, std, power: null, powerRowOf: null, windows: sharedWindows });
+      return;
+    }
     const kept = viewOf(keptPower, c, channelPowerSize);
     const out: ChannelOutputs = {
       mean,

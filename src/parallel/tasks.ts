@@ -24,13 +24,18 @@ export interface ChannelRowsTask {
   /**
    * Threads only (null for processes, whose reply carries the rows instead): where the worker
    * writes in place. `mean`/`std` are the channel's (n_freqs,) views; `keptPower` its
-   * (n_freqs, n_times) view of the kept per-channel power, or null.
+   * (n_freqs, n_times) view of the kept per-channel power, or null; `windows` the task's
+   * (n_windows, n_freqs, window_samples) buffer of event windows, or null.
    */
   shared: {
     mean: Float64Array;
     std: Float64Array;
     keptPower: Float64Array | null;
-    /** ROI reduction to add this channel's rows to, in turn; null when there is no ROI. */
+    windows: Float64Array | null;
+    /**
+     * ROI reduction of full power rows to add this channel's rows to, in turn; null when there
+     * is none (no ROI, or the ROI mean of windows, which the main thread reduces).
+     */
     roi: { sum: SharedRoiSum; batch: number; position: number } | null;
   } | null;
 }

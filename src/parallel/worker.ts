@@ -50,7 +50,7 @@ function channelRows(task: ChannelRowsTask): ChannelRowsReply | WorkerErrorReply
           : new Float64Array(rows.length * nTimes)
         : (shared?.keptPower ?? null),
       powerRowOf: compact ? rowOf : null,
-      windows: task.layout === null ? null : new Float64Array(nWindows * nFreqs * windowSamples),
+      windows: task.layout === null ? null : (shared?.windows ?? new Float64Array(nWindows * nFreqs * windowSamples)),
     };
     computeChannelRows(task.signal, task.bank, rows, out, task.layout);
     if (corrupt) for (const f of rows) out.std[f] = out.std[f]! * (1 + 1e-6);
