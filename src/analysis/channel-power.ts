@@ -123,10 +123,15 @@ export function accumulateZRows(
       const m = mean[f]!;
       const s = std[f]!;
       const off = (g * nFreqs + f) * rowLength;
-      const delta = (g * valueRows + (valueRowOf === null ? f : valueRowOf[f]!)) * rowLength - off;
-      for (let t = off, end = off + rowLength; t < end; t++) acc[t] = acc[t]! + (values[t + delta]! - m) / s;
+      const src = (g * valueRows + (valueRowOf === null ? f : valueRowOf[f]!)) * rowLength;
+      addZRow(acc.subarray(off, off + rowLength), values.subarray(src, src + rowLength), m, s);
     }
   }
+}
+
+/** acc[t] += (values[t] − mean) / std: one row, as its own small function so it stays monomorphic. */
+function addZRow(acc: Float64Array, values: Float64Array, mean: number, std: number): void {
+  for (let t = 0; t < acc.length; t++) acc[t] = acc[t]! + (values[t]! - mean) / std;
 }
 
 /**

@@ -7,10 +7,7 @@ import { resolve } from 'node:path';
 import { InvalidParameterError } from '../errors.js';
 import { STRATEGIES } from '../parallel/options.js';
 import { packagePath } from '../paths.js';
-import { formatDryRun, formatStatus, formatSubmitted } from '../slurm/format.js';
 import { DEFAULT_RESOURCES, parseSlurmMem, parseSlurmName, parseSlurmTime, type SlurmResources, type SubmitRequest } from '../slurm/options.js';
-import { slurmStatus } from '../slurm/status.js';
-import { submitToSlurm } from '../slurm/submit.js';
 import { parseCycles, parseInteger, parseParallelOptions, parsePositive, parseRange, parseRoiOption } from './parse.js';
 
 interface SubmitCliOptions {
@@ -138,6 +135,7 @@ export function registerSlurmCommands(program: Command): void {
       };
       const roi = parseRoiOption(o.roi, o.channels);
       const rats = o.rats !== undefined ? parseRats(o.rats) : undefined;
+      const [{ submitToSlurm }, { formatDryRun, formatSubmitted }] = await Promise.all([import('../slurm/submit.js'), import('../slurm/format.js')]);
       const outcome = await submitToSlurm(req, roi, rats, o.dryRun ?? false);
       if (o.json) {
         const p = outcome.plan;
@@ -167,7 +165,8 @@ export function registerSlurmCommands(program: Command): void {
     .description('per-rat state of the submissions under DIR: done, running, pending, failed (with the log tail)')
     .requiredOption('--output-dir <DIR>', 'the --output-dir given to slurm submit')
     .option('--json', 'machine-readable output')
-    .action((o: { outputDir: string; json?: boolean }) => {
+    .action(async (o: { outputDir: string; json?: boolean }) => {
+      const [{ slurmStatus }, { formatStatus }] = await Promise.all([import('../slurm/status.js'), import('../slurm/format.js')]);
       const status = slurmStatus(resolve(o.outputDir));
       process.stdout.write(o.json ? JSON.stringify(status, null, 1) + '\n' : formatStatus(status));
     });

@@ -3,13 +3,9 @@
  * run equals sequential within the tolerance, 1 when any does not.
  */
 import type { Command } from 'commander';
-import cliProgress from 'cli-progress';
 import { availableCores, type Backend } from '../parallel/options.js';
 import { InvalidParameterError } from '../errors.js';
-import { runSuite, type Mode, type SuiteOptions } from '../bench/suite.js';
-import { openSessionFile } from '../io/session-file.js';
-import { buildReport, writeReport } from '../report/report.js';
-import { fmtSeconds } from '../report/analyze.js';
+import type { Mode, SuiteOptions } from '../bench/suite.js';
 import { parseInteger, parseNumber } from './parse.js';
 import { EXIT_OK, EXIT_VALIDATION_FAILED } from './exit-codes.js';
 
@@ -67,6 +63,14 @@ export function registerTest(program: Command, setExitCode: (code: number) => vo
 }
 
 async function runTest(opts: TestCliOptions): Promise<number> {
+  // Loaded here, not at CLI start-up: every other command starts faster without them.
+  const [{ default: cliProgress }, { runSuite }, { openSessionFile }, { buildReport, writeReport }, { fmtSeconds }] = await Promise.all([
+    import('cli-progress'),
+    import('../bench/suite.js'),
+    import('../io/session-file.js'),
+    import('../report/report.js'),
+    import('../report/analyze.js'),
+  ]);
   const modes: Mode[] = [];
   if (opts.quick) modes.push('quick');
   let real: SuiteOptions['real'];
