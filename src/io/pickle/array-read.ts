@@ -13,8 +13,8 @@ import { readLatin1 } from './latin1.js';
 import { readExactly, type ByteSource } from './source.js';
 import type { ArrayRef } from './types.js';
 
-/** Bytes per positioned read when streaming an array (a few MiB: few syscalls, bounded memory). */
-export const READ_CHUNK = 4 * 1024 * 1024;
+/** Bytes per positioned read when streaming an array (1 MiB: as fast as 4–8 MiB here, less memory). */
+export const READ_CHUNK = 1024 * 1024;
 
 const ITEMSIZE: Readonly<Record<string, number>> = {
   float64: 8,
