@@ -1,0 +1,73 @@
+/**
+ * The WebAssembly kernel's FFT against a plain O(n²) DFT, and the independence of its two lanes
+ * (what makes any split of blocks and frequencies bitwise reproducible).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+
+import { MorletKernel } from '../src/dsp/kernel.js';
+
+/** Forward DFT, e^{−2πi jk/n}, of interleaved complex input. */
+function naiveDft(x: Float64Array): Float64Array {
+  const n = x.length / 2;
+  const out = new Float64Array(2 * n);
+  for (let k = 0; k < n; k++) {
+    let re = 0;
+    let im = 0;
+    for (let j = 0; j < n; j++) {
+      const a = (-2 * Math.PI * ((j * k) % n)) / n;
+      re += x[2 * j]! * Math.cos(a) - x[2 * j + 1]! * Math.sin(a);
+      im += x[2 * j]! * Math.sin(a) + x[2 * j + 1]! * Math.cos(a);
+    }
+    out[2 * k] = re;
+    out[2 * k + 1] = im;
+  }
+  return out;
+}
+
+const complexVector = (n: number) =>
+  fc.array(fc.double({ min: -1e3, max: 1e3, noNaN: true }), { minLength: 2 * n, maxLength: 2 * n }).map((v) => Float64Array.from(v));
+
+test('paired FFT equals the DFT in both lanes, for radix-4 and radix-2-ending sizes', () => {
+  const kernel = new MorletKernel();
+  for (const n of [2, 4, 8, 16, 32, 64, 128, 256]) {
+    fc.assert(
+      fc.property(complexVector(n), complexVector(n), (a, b) => {
+        const outA = new Float64Array(2 * n);
+        const outB = new Float64Array(2 * n);
+        kernel.transform(a, b, outA, outB);
+        for (const [out, input] of [
+          [outA, a],
+          [outB, b],
+        ] as const) {
+          const want = naiveDft(input);
+          const scale = Math.max(1, ...Array.from(want, Math.abs));
+          for (let i = 0; i < want.length; i++) {
+            assert.ok(Math.abs(out[i]! - want[i]!) <= 1e-12 * scale, `n=${n}, element ${i}: ${out[i]} vs ${want[i]}`);
+          }
+        }
+      }),
+      { numRuns: 20 },
+    );
+  }
+});
+
+test("a lane's result does not depend on the other lane", () => {
+  const kernel = new MorletKernel();
+  const n = 4096;
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), (seed) => {
+      let s = seed;
+      const rnd = (): number => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1;
+      const a = Float64Array.from({ length: 2 * n }, rnd);
+      const b = Float64Array.from({ length: 2 * n }, rnd);
+      const alone = new Float64Array(2 * n);
+      const paired = new Float64Array(2 * n);
+      kernel.transform(a, null, alone, null);
+      kernel.transform(a, b, paired, new Float64Array(2 * n));
+      assert.deepEqual(paired, alone);
+    }),
+    { numRuns: 5 },
+  );
+});
