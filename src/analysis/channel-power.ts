@@ -48,8 +48,8 @@ export interface WindowLayout {
  * Computes rows `freqIndices` of one channel into `out`.
  *
  * Statistics are two-pass per block (computed by the kernel with the power), merged across
- * blocks with Chan et al.'s pairwise update — numerically as stable as numpy's two-pass `mean`/`std` without keeping the
- * whole row in memory.
+ * blocks with Chan et al.'s pairwise update — numerically as stable as numpy's two-pass
+ * `mean`/`std` without keeping the whole row in memory.
  *
  * @param signal the channel, shape (n_times,), n_times = bank.nTimes
  */

@@ -1,8 +1,8 @@
 // AssemblyScript source of the WebAssembly SIMD kernel (compiled by `npm run build:kernel`, see
 // ../kernel.ts for the loader and the reasons). Not part of the TypeScript program.
 //
-// Two transforms run side by side, one per f64x2 lane (two consecutive blocks of a channel): element k of a "pair buffer" is 32 bytes,
-// [re(lane 0), re(lane 1), im(lane 0), im(lane 1)]. Every operation is the same in both lanes, so
+// Two transforms run side by side, one per f64x2 lane (two consecutive blocks of a channel):
+// element k of a "pair buffer" is 32 bytes, [re(lane 0), re(lane 1), im(lane 0), im(lane 1)]. Every operation is the same in both lanes, so
 // a lane's result depends only on that lane's input, never on what runs beside it.
 
 // First byte free for the loader's buffers.
