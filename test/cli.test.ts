@@ -160,7 +160,7 @@ describe('test command', () => {
     const workloads = new Set(report.runs.map((x: { workload: string }) => x.workload));
     assert.deepEqual([...workloads].sort(), ['full', 'full-sessions', 'scalability']);
     assert.ok(report.runs.some((x: { strategy: string }) => x.strategy === 'sessions'));
-    assert.ok(report.runs.some((x: { batchSize: number | null }) => x.batchSize === 8));
+    assert.ok(report.runs.some((x: { batchSize: number | null }) => x.batchSize === 5));
     assert.match(readFileSync(join(dir, 'scalability.md'), 'utf8'), /per doubling of channels/);
   });
 

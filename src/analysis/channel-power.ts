@@ -8,33 +8,10 @@
  * other rows share the job, so any split of rows into jobs gives bitwise identical rows.
  */
 import { streamMorletPower, type WaveletBank } from '../dsp/convolve.js';
+import { morletKernel } from '../dsp/kernel.js';
 
 /** Floor of the z-score's standard deviation (SPEC 3.4). */
 export const STD_FLOOR = 1e-12;
-
-/** Output buffers of one channel; rows are indexed by the bank's frequency index. */
-export interface ChannelOutputs {
-  /** Per-frequency mean of the power over time, shape (n_freqs,). */
-  mean: Float64Array;
-  /** Per-frequency population std of the power (floored at 1e-12), shape (n_freqs,). */
-  std: Float64Array;
-  /**
-   * Full power rows, shape (n_rows, n_times), or null when not needed. Row of frequency f is
-   * `powerRowOf[f]` (so a worker computing a batch of frequencies holds only those rows), or f
-   * itself when `powerRowOf` is null.
-   */
-  power: Float64Array | null;
-  powerRowOf: Int32Array | null;
-  /** Raw power in event windows, shape (n_windows, n_freqs, window_samples), or null. */
-  windows: Float64Array | null;
-}
-
-/** Frequency index → row in a compact buffer holding only `rows` (−1 elsewhere). */
-export function compactRowMap(rows: ArrayLike<number>, nFreqs: number): Int32Array {
-  const rowOf = new Int32Array(nFreqs).fill(-1);
-  for (let r = 0; r < rows.length; r++) rowOf[rows[r]!] = r;
-  return rowOf;
-}
 
 /** Where the event windows are, in samples. */
 export interface WindowLayout {
@@ -45,105 +22,175 @@ export interface WindowLayout {
 }
 
 /**
- * Computes rows `freqIndices` of one channel into `out`.
+ * Output buffers of one channel for the frequency rows [first, first + count) of the bank, compact
+ * over those rows (row r is frequency first + r; with all rows this is the full layout).
+ */
+export interface ChannelOutputs {
+  /** Per-row mean of the power over time, shape (count,). */
+  mean: Float64Array;
+  /** Per-row population std of the power (floored at 1e-12), shape (count,). */
+  std: Float64Array;
+  /** Power rows, shape (count, n_times), or null when not needed. */
+  power: Float64Array | null;
+  /** Raw power in event windows, shape (n_windows, count, window_samples), or null. */
+  windows: Float64Array | null;
+}
+
+/** This thread's one-row power buffer, reused by every channel and task (so no garbage per row). */
+let threadRow: Float64Array | null = null;
+function reusableRow(nTimes: number): Float64Array {
+  if (threadRow?.length !== nTimes) threadRow = new Float64Array(nTimes);
+  return threadRow;
+}
+
+/**
+ * Computes the frequency rows [first, first + count) of one channel into `out`.
  *
  * Statistics are two-pass per block (computed by the kernel with the power), merged across
  * blocks with Chan et al.'s pairwise update — numerically as stable as numpy's two-pass
  * `mean`/`std` without keeping the whole row in memory.
+ *
+ * With `onRow`, the rows are streamed one after another and `onRow(r, power)` receives each row's
+ * power, shape (n_times,), as soon as the row and its statistics are final — a view of
+ * `out.power` when the power is kept, otherwise of a one-row buffer reused for the next row.
  *
  * @param signal the channel, shape (n_times,), n_times = bank.nTimes
  */
 export function computeChannelRows(
   signal: Float64Array,
   bank: WaveletBank,
-  freqIndices: ArrayLike<number>,
+  first: number,
+  count: number,
   out: ChannelOutputs,
   layout: WindowLayout | null,
+  onRow?: (r: number, power: Float64Array) => void,
 ): void {
   const nTimes = bank.nTimes;
-  const nFreqs = bank.freqs.length;
-  const count = new Float64Array(nFreqs);
-  const mean = new Float64Array(nFreqs);
-  const m2 = new Float64Array(nFreqs);
-  const { power, powerRowOf, windows } = out;
+  const n = new Float64Array(count);
+  const mean = new Float64Array(count);
+  const m2 = new Float64Array(count);
+  const { windows } = out;
+  const rowScratch = onRow !== undefined && out.power === null ? reusableRow(nTimes) : null;
   const starts = layout?.starts;
   const windowSamples = layout?.windowSamples ?? 0;
-  streamMorletPower(signal, bank, freqIndices, (f, start, block, n, blockMean, blockM2) => {
-    // Chan's merge of the block's (n, mean, M2) into the row's running statistics.
-    const nA = count[f]!;
-    const total = nA + n;
-    const delta = blockMean - mean[f]!;
-    mean[f] = mean[f]! + (delta * n) / total;
-    m2[f] = m2[f]! + blockM2 + (delta * delta * nA * n) / total;
-    count[f] = total;
+  const freqIndices = Int32Array.from({ length: count }, (_, r) => first + r);
+  streamMorletPower(
+    signal,
+    bank,
+    freqIndices,
+    (f, start, block, blockCount, blockMean, blockM2) => {
+      const r = f - first;
+      // Chan's merge of the block's (n, mean, M2) into the row's running statistics.
+      const nA = n[r]!;
+      const total = nA + blockCount;
+      const delta = blockMean - mean[r]!;
+      mean[r] = mean[r]! + (delta * blockCount) / total;
+      m2[r] = m2[r]! + blockM2 + (delta * delta * nA * blockCount) / total;
+      n[r] = total;
 
-    if (power !== null) power.set(block.subarray(0, n), (powerRowOf === null ? f : powerRowOf[f]!) * nTimes + start);
-    if (windows !== null && starts !== undefined) {
-      const end = start + n;
-      for (let w = 0; w < starts.length; w++) {
-        const ws = starts[w]!;
-        const lo = Math.max(ws, start);
-        const hi = Math.min(ws + windowSamples, end);
-        if (lo < hi) {
-          windows.set(block.subarray(lo - start, hi - start), (w * nFreqs + f) * windowSamples + (lo - ws));
+      const row = rowScratch ?? out.power?.subarray(r * nTimes, (r + 1) * nTimes);
+      row?.set(block.subarray(0, blockCount), start);
+      if (windows !== null && starts !== undefined) {
+        const end = start + blockCount;
+        for (let w = 0; w < starts.length; w++) {
+          const ws = starts[w]!;
+          const lo = Math.max(ws, start);
+          const hi = Math.min(ws + windowSamples, end);
+          if (lo < hi) {
+            windows.set(block.subarray(lo - start, hi - start), (w * count + r) * windowSamples + (lo - ws));
+          }
         }
       }
-    }
-  });
-  for (let r = 0; r < freqIndices.length; r++) {
-    const f = freqIndices[r]!;
-    out.mean[f] = mean[f]!;
-    out.std[f] = Math.max(Math.sqrt(m2[f]! / nTimes), STD_FLOOR);
-  }
+      if (total === nTimes) {
+        out.mean[r] = mean[r]!;
+        out.std[r] = Math.max(Math.sqrt(m2[r]! / nTimes), STD_FLOOR);
+        if (onRow !== undefined) onRow(r, row!);
+      }
+    },
+    onRow !== undefined,
+  );
+}
+
+/** Outputs of the frequency rows [first, first + count) of several channels, compact over the rows. */
+export interface RowBatchOutputs {
+  /**
+   * Per channel, in ROI order: its (count,) statistics and its kept power rows, shape
+   * (count, n_times), or null when the power is not kept.
+   */
+  channels: Pick<ChannelOutputs, 'mean' | 'std' | 'power'>[];
+  /**
+   * ROI mean of the channels' z-scores, or null: `sum` has shape (count, n_times) for full power
+   * or (n_windows, count, window_samples) for event windows, and is zero-filled on entry.
+   */
+  roi: { source: 'power' | 'windows'; sum: Float64Array } | null;
 }
 
 /**
- * Adds one channel's z-scores to the ROI sum for the frequency rows `freqIndices`:
- * `acc[g, f, t] += (values[g, row(f), t] − mean[f]) / std[f]`, where acc has shape
- * (n_groups, n_freqs, rowLength): full power is one group of n_times samples, event windows are
- * n_windows groups of window_samples; `valueRowOf` maps f to its row in `values` (identity when
- * null). Channels must be added in ROI order (numpy sums the stacked z-scores along the channel
- * axis in order); every path uses this one function.
+ * Computes the frequency rows [first, first + count) of every channel, in ROI order, adding each
+ * channel's z-scores to the ROI sum as soon as its rows are final — so, unless the power is kept,
+ * one channel's rows are held at a time — and divides by the number of channels at the end. This
+ * is the whole sequential path (all rows) and one task of the `frequencies` strategy (a batch of
+ * rows); the order of additions is the same either way.
+ *
+ * @param signals the channels in ROI order, each shape (n_times,)
+ * @param onChannel called with a channel's position before its rows are computed
  */
-export function accumulateZRows(
-  acc: Float64Array,
-  values: Float64Array,
-  mean: Float64Array,
-  std: Float64Array,
-  nFreqs: number,
-  rowLength: number,
-  freqIndices: ArrayLike<number>,
-  valueRowOf: Int32Array | null,
+export function computeRowBatch(
+  signals: readonly Float64Array[],
+  bank: WaveletBank,
+  first: number,
+  count: number,
+  out: RowBatchOutputs,
+  layout: WindowLayout | null,
+  onChannel?: (position: number) => void,
 ): void {
-  const nGroups = acc.length / (nFreqs * rowLength);
-  const valueRows = valueRowOf === null ? nFreqs : values.length / (nGroups * rowLength);
-  for (let g = 0; g < nGroups; g++) {
-    for (let r = 0; r < freqIndices.length; r++) {
-      const f = freqIndices[r]!;
-      const m = mean[f]!;
-      const s = std[f]!;
-      const off = (g * nFreqs + f) * rowLength;
-      const src = (g * valueRows + (valueRowOf === null ? f : valueRowOf[f]!)) * rowLength;
-      addZRow(acc.subarray(off, off + rowLength), values.subarray(src, src + rowLength), m, s);
-    }
+  const roi = out.roi;
+  const nTimes = bank.nTimes;
+  // Every sample of every window is written for each channel (windows lie inside the recording).
+  const windows = layout === null ? null : new Float64Array(layout.starts.length * count * layout.windowSamples);
+  for (let c = 0; c < signals.length; c++) {
+    onChannel?.(c);
+    const kept = out.channels[c]!;
+    const channel: ChannelOutputs = { ...kept, windows };
+    // Full power is added row by row, each row while it is still in cache.
+    const addRow =
+      roi?.source === 'power'
+        ? (r: number, power: Float64Array) =>
+            accumulateZRows(roi.sum.subarray(r * nTimes, (r + 1) * nTimes), power, kept.mean.subarray(r, r + 1), kept.std.subarray(r, r + 1), nTimes)
+        : undefined;
+    computeChannelRows(signals[c]!, bank, first, count, channel, layout, addRow);
+    if (roi?.source === 'windows') accumulateZRows(roi.sum, windows!, kept.mean, kept.std, layout!.windowSamples);
   }
-}
-
-/** acc[t] += (values[t] − mean) / std: one row, as its own small function so it stays monomorphic. */
-function addZRow(acc: Float64Array, values: Float64Array, mean: number, std: number): void {
-  for (let t = 0; t < acc.length; t++) acc[t] = acc[t]! + (values[t]! - mean) / std;
+  if (roi !== null) divideRows(roi.sum, signals.length);
 }
 
 /**
- * Turns the ROI sum into the mean for the rows `freqIndices` (shape as in
- * {@link accumulateZRows}). Divides, as numpy's `mean` does, rather than multiplying by 1/n.
+ * Copies rows held compactly, shape (n_groups, count, rowLength), to the rows
+ * [first, first + count) of a full buffer of shape (n_groups, n_freqs, rowLength).
  */
-export function divideRows(acc: Float64Array, n: number, nFreqs: number, rowLength: number, freqIndices: ArrayLike<number>): void {
-  const nGroups = acc.length / (nFreqs * rowLength);
-  for (let g = 0; g < nGroups; g++) {
-    for (let r = 0; r < freqIndices.length; r++) {
-      const off = (g * nFreqs + freqIndices[r]!) * rowLength;
-      for (let t = off, end = off + rowLength; t < end; t++) acc[t] = acc[t]! / n;
-    }
+export function scatterRows(full: Float64Array, compact: Float64Array, nFreqs: number, first: number, count: number, rowLength: number): void {
+  const group = count * rowLength;
+  for (let g = 0; g * group < compact.length; g++) {
+    full.set(compact.subarray(g * group, (g + 1) * group), (g * nFreqs + first) * rowLength);
   }
+}
+
+/**
+ * Adds one channel's z-scores to the ROI sum: `acc[g, r, t] += (values[g, r, t] − mean[r]) / std[r]`,
+ * both of shape (n_groups, n_rows, rowLength): full power is one group of n_times samples, event
+ * windows are n_windows groups of window_samples. Channels must be added in ROI order (numpy sums
+ * the stacked z-scores along the channel axis in order); every path uses this one function.
+ */
+export function accumulateZRows(acc: Float64Array, values: Float64Array, mean: Float64Array, std: Float64Array, rowLength: number): void {
+  const nRows = mean.length;
+  const kernel = morletKernel();
+  for (let off = 0; off < acc.length; off += rowLength) {
+    const r = (off / rowLength) % nRows;
+    kernel.addZRow(acc.subarray(off, off + rowLength), values.subarray(off, off + rowLength), mean[r]!, std[r]!);
+  }
+}
+
+/** Turns the ROI sum into the mean. Divides, as numpy's `mean` does, rather than multiplying by 1/n. */
+export function divideRows(acc: Float64Array, n: number): void {
+  for (let t = 0; t < acc.length; t++) acc[t] = acc[t]! / n;
 }

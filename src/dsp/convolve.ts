@@ -173,7 +173,13 @@ export type PowerBlockSink = (
  *
  * Runs on this thread's WASM kernel (./kernel.ts), two consecutive full blocks at a time (one
  * per SIMD lane); a short last block, or one left over, runs alone. Which blocks share a
- * transform depends only on n_times and the bank, never on the frequencies asked for.
+ * transform depends only on n_times and the bank, never on the frequencies asked for, and every
+ * block's power is the same whichever order the blocks are streamed in.
+ *
+ * Order: by default block pair after block pair, each for every row (the signal's spectra are
+ * used at once). `rowMajor` streams every block of a row before the next row, so a caller can
+ * finish a row while it is still in cache; it keeps the channel's block-pair spectra in the
+ * kernel meanwhile (M × 32 bytes per pair: ~2.6 × the signal's bytes).
  *
  * @param signal one channel, shape (n_times,), n_times = bank.nTimes
  * @param bank wavelet spectra and block plan
@@ -185,6 +191,7 @@ export function streamMorletPower(
   bank: WaveletBank,
   freqIndices: ArrayLike<number>,
   sink: PowerBlockSink,
+  rowMajor = false,
 ): void {
   const nTimes = bank.nTimes;
   if (signal.length !== nTimes) {
@@ -193,19 +200,40 @@ export function streamMorletPower(
   const { halfWidth: H, blockLength: B } = bank;
   const kernel = morletKernel();
   kernel.prepare(bank);
-  // Block starting at output sample s is computed from the segment x[s − H …], zero outside.
-  for (let start = 0; start < nTimes; ) {
+  // Block pairs: the block starting at output sample s is computed from the segment x[s − H …],
+  // zero outside; `paired` pairs it with the next full block.
+  const maxPairs = Math.ceil(nTimes / B);
+  const starts = new Int32Array(maxPairs);
+  const pairedAt = new Uint8Array(maxPairs);
+  let nPairs = 0;
+  for (let start = 0; start < nTimes; nPairs++) {
     const count = Math.min(B, nTimes - start);
     const paired = count === B && nTimes - (start + B) >= B;
-    const spectraPair = kernel.signalSpectra(signal, start - H, paired ? start + B - H : null);
-    const { powerA, powerB, stats } = kernel;
-    for (let r = 0; r < freqIndices.length; r++) {
-      const f = freqIndices[r]!;
-      kernel.blockPower(spectraPair, f, H, count);
-      sink(f, start, powerA, count, stats[0]!, stats[2]!);
-      if (paired) sink(f, start + B, powerB, count, stats[1]!, stats[3]!);
-    }
+    starts[nPairs] = start;
+    pairedAt[nPairs] = paired ? 1 : 0;
     start += paired ? 2 * B : count;
+  }
+  const spectraOf = (p: number, slot?: number): number =>
+    kernel.signalSpectra(signal, starts[p]! - H, pairedAt[p] === 1 ? starts[p]! + B - H : null, slot);
+  const emit = (spectraPair: number, p: number, f: number): void => {
+    const start = starts[p]!;
+    const count = Math.min(B, nTimes - start);
+    kernel.blockPower(spectraPair, f, H, count);
+    const { powerA, powerB, stats } = kernel;
+    sink(f, start, powerA, count, stats[0]!, stats[2]!);
+    if (pairedAt[p] === 1) sink(f, start + B, powerB, count, stats[1]!, stats[3]!);
+  };
+  if (rowMajor) {
+    kernel.savePairs(nPairs);
+    const saved = Int32Array.from({ length: nPairs }, (_, p) => spectraOf(p, p));
+    for (let r = 0; r < freqIndices.length; r++) {
+      for (let p = 0; p < nPairs; p++) emit(saved[p]!, p, freqIndices[r]!);
+    }
+    return;
+  }
+  for (let p = 0; p < nPairs; p++) {
+    const spectraPair = spectraOf(p);
+    for (let r = 0; r < freqIndices.length; r++) emit(spectraPair, p, freqIndices[r]!);
   }
 }
 

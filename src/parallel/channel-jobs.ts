@@ -1,25 +1,35 @@
 /**
  * Per-channel work under the `sequential`, `channels` and `frequencies` strategies.
  *
- * The work is (channel × frequency batch) tasks: one batch of all rows for sequential and
- * `channels`, batches of `batchSize` rows for `frequencies`. Each task computes its rows'
- * statistics and, as asked, keeps the power rows and/or reduces them into the ROI mean.
+ * - `sequential`: every row of every channel, in ROI order, on this thread (`computeRowBatch`).
+ * - `frequencies`: one task per batch of `batchSize` frequency rows, each computing its rows of
+ *   every channel in ROI order and reducing them to its rows of the ROI mean itself — the same
+ *   additions in the same order as sequential, and no task ever waits for another.
+ * - `channels`: one task per channel (all rows, so every block's signal FFT serves every
+ *   frequency). The ROI mean is then added across tasks in ROI order (roi-sum.ts): by the workers
+ *   themselves, taking turns, for full power rows (so no row is held longer than its task), and
+ *   by the main thread for event windows (small: a worker that finishes early starts its next
+ *   channel instead of waiting for its turn).
  *
  * Threads: the signals, the wavelet spectra, the statistics, the kept power, the event windows
- * and the ROI sum all live in SharedArrayBuffers; a worker reads its channel and writes its rows
- * in place. Full power rows are added to the ROI sum by the workers themselves, in channel order
- * (roi-sum.ts), so no row is copied or held longer than its task; event windows are small, so a
- * worker leaves them in its task's buffer and the main thread adds them in channel order — a
- * worker that finishes early then starts its next channel instead of waiting for its turn.
- * Processes: a task's signal is copied to the child and its rows copied back; the main thread
- * reduces them in order.
+ * and the ROI sum all live in SharedArrayBuffers; a worker reads its channels and writes its rows
+ * in place. Processes: a task's signals are copied to the child and its rows copied back.
  */
-import { compactRowMap, computeChannelRows, type ChannelOutputs, type WindowLayout } from '../analysis/channel-power.js';
-import { abortRoiSum, OrderedRoiSum, type RoiSumLayout, type SharedRoiSum } from '../analysis/roi-sum.js';
+import { computeRowBatch, scatterRows, type ChannelOutputs, type WindowLayout } from '../analysis/channel-power.js';
+import { abortRoiSum, OrderedRoiSum, sharedRoiSum, type RoiSumLayout } from '../analysis/roi-sum.js';
 import type { WaveletBank } from '../dsp/convolve.js';
 import type { ResolvedParallelOptions } from './options.js';
 import { poolFor } from './pool.js';
-import { METHOD_CHANNEL_ROWS, type ChannelRowsReply, type ChannelRowsTask } from './tasks.js';
+import type { ComputePool } from './pool.js';
+import {
+  METHOD_CHANNEL,
+  METHOD_ROW_BATCH,
+  type ChannelReply,
+  type ChannelTask,
+  type ProgressEvent,
+  type RowBatchReply,
+  type RowBatchTask,
+} from './tasks.js';
 
 /** What to compute for each channel. */
 export interface ChannelJobs {
@@ -62,18 +72,24 @@ export function toShared(data: Float64Array): Float64Array {
   return copy;
 }
 
-/** Frequency batches of `size` rows: [0..size), [size..2·size), … */
-export function frequencyBatches(nFreqs: number, size: number): Int32Array[] {
-  const batches: Int32Array[] = [];
-  for (let lo = 0; lo < nFreqs; lo += size) {
-    batches.push(Int32Array.from({ length: Math.min(size, nFreqs - lo) }, (_, i) => lo + i));
-  }
-  return batches;
-}
-
-/** Default `frequencies` batch: one channel's rows split evenly over the workers. */
+/** Default `frequencies` batch: the rows split evenly over the workers. */
 export function defaultFrequencyBatch(nFreqs: number, jobs: number): number {
   return Math.max(1, Math.ceil(nFreqs / jobs));
+}
+
+/** Everything a run shares between its tasks. */
+interface Run {
+  jobs: ChannelJobs;
+  pool: ComputePool;
+  threads: boolean;
+  /** The channels, shared under threads. */
+  signals: readonly Float64Array[];
+  channelMean: Float64Array;
+  channelStd: Float64Array;
+  keptPower: Float64Array | null;
+  roiMean: Float64Array | null;
+  maxMemoryBytes: number;
+  jobCount: number;
 }
 
 /**
@@ -88,154 +104,200 @@ export async function runChannelJobs(jobs: ChannelJobs, options: ChannelStrategy
   const nChannels = jobs.signals.length;
   const parallel = options.strategy !== 'sequential';
   const threads = parallel && options.backend === 'threads';
-  const batchRows = options.strategy === 'frequencies' ? (options.batchSize ?? defaultFrequencyBatch(nFreqs, options.jobs)) : nFreqs;
-  const batches = frequencyBatches(nFreqs, Math.min(batchRows, nFreqs));
-  const nWindows = layout?.starts.length ?? 0;
-  const windowSize = nWindows * nFreqs * (layout?.windowSamples ?? 0);
-  const channelPowerSize = nFreqs * nTimes;
-  const wantPower = jobs.keptPower !== null || jobs.roi?.source === 'power';
+  const source = jobs.roi?.source ?? null;
+  const windowSize = layout === null ? 0 : layout.starts.length * nFreqs * layout.windowSamples;
 
   const channelMean = float64(nChannels * nFreqs, threads);
   const channelStd = float64(nChannels * nFreqs, threads);
   const keptPower = jobs.keptPower === null ? null : threads ? toShared(jobs.keptPower) : jobs.keptPower;
-  let roiLayout: RoiSumLayout | null = null;
-  let roiMean: Float64Array | null = null;
-  if (jobs.roi !== null) {
-    const source = jobs.roi.source;
-    roiLayout = { nRoi: nChannels, nFreqs, rowLength: source === 'power' ? nTimes : layout!.windowSamples, source };
-    roiMean = float64(source === 'power' ? channelPowerSize : windowSize, threads);
-  }
-  const workersAddPower = threads && roiLayout?.source === 'power';
-  const ordered = roiLayout !== null && !workersAddPower ? new OrderedRoiSum(roiMean!, roiLayout, batches) : null;
-  const sharedSum: SharedRoiSum | null =
-    roiLayout !== null && workersAddPower
-      ? {
-          ...roiLayout,
-          sum: roiMean!,
-          turns: new Int32Array(new SharedArrayBuffer(batches.length * 4)),
-          control: new Int32Array(new SharedArrayBuffer(4)),
-        }
-      : null;
-
-  const viewOf = (all: Float64Array | null, c: number, size: number): Float64Array | null =>
-    all === null ? null : all.subarray(c * size, (c + 1) * size);
+  const roiMean = source === null ? null : float64(source === 'power' ? nFreqs * nTimes : windowSize, threads);
 
   if (!parallel) {
-    // The reference path: one channel at a time, all rows, in ROI order, on this thread.
-    let scratch: Float64Array | null = null;
-    for (let c = 0; c < nChannels; c++) {
-      const out: ChannelOutputs = {
-        mean: channelMean.subarray(c * nFreqs, (c + 1) * nFreqs),
-        std: channelStd.subarray(c * nFreqs, (c + 1) * nFreqs),
-        power: viewOf(keptPower, c, channelPowerSize) ?? (wantPower ? (scratch ??= new Float64Array(channelPowerSize)) : null),
-        powerRowOf: null,
-        windows: layout === null ? null : new Float64Array(windowSize),
-      };
-      computeChannelRows(jobs.signals[c]!, bank, batches[0]!, out, layout);
-      ordered?.add(c, 0, out);
-    }
-    ordered?.assertComplete();
+    // The reference path: every row of every channel, in ROI order, on this thread.
+    computeRowBatch(
+      jobs.signals,
+      bank,
+      0,
+      nFreqs,
+      {
+        channels: jobs.signals.map((_, c) => ({
+          mean: channelMean.subarray(c * nFreqs, (c + 1) * nFreqs),
+          std: channelStd.subarray(c * nFreqs, (c + 1) * nFreqs),
+          power: keptPower?.subarray(c * nFreqs * nTimes, (c + 1) * nFreqs * nTimes) ?? null,
+        })),
+        roi: source === null ? null : { source, sum: roiMean! },
+      },
+      layout,
+    );
     return { channelMean, channelStd, roiMean, keptPower };
   }
 
-  const pool = poolFor(options);
-  const signals = threads ? jobs.signals.map(toShared) : jobs.signals;
-  // Tasks in flight: at most one per worker (so every task whose turn another waits for is
-  // running), and few enough that their power rows fit the memory budget.
-  const perTaskBytes = (wantPower ? Math.min(batchRows, nFreqs) * nTimes : windowSize) * BYTES;
-  const maxInFlight = Math.max(1, Math.min(options.jobs, Math.floor(options.maxMemoryBytes / Math.max(perTaskBytes, 1))));
-
-  const runTask = async (c: number, b: number): Promise<void> => {
-    const rows = batches[b]!;
-    const label = rows.length === nFreqs ? jobs.names[c]! : `${jobs.names[c]}, frequency rows ${rows[0]}–${rows[rows.length - 1]}`;
-    const mean = channelMean.subarray(c * nFreqs, (c + 1) * nFreqs);
-    const std = channelStd.subarray(c * nFreqs, (c + 1) * nFreqs);
-    const sharedWindows = threads && layout !== null ? float64(windowSize, true) : null;
-    const task: ChannelRowsTask = {
-      label,
-      bank,
-      signal: signals[c]!,
-      freqIndices: rows,
-      layout,
-      wantPower,
-      shared: threads
-        ? {
-            mean,
-            std,
-            keptPower: viewOf(keptPower, c, channelPowerSize),
-            windows: sharedWindows,
-            roi: sharedSum === null ? null : { sum: sharedSum, batch: b, position: c },
-          }
-        : null,
-    };
-    const reply = await pool.run<ChannelRowsReply | null>(METHOD_CHANNEL_ROWS, task, label);
-    if (reply === null) {
-      // Threads: everything is in place; only the windows' ROI sum is left to this thread.
-      ordered?.add(c, b, { mean, std, power: null, powerRowOf: null, windows: sharedWindows });
-      return;
-    }
-    const kept = viewOf(keptPower, c, channelPowerSize);
-    const out: ChannelOutputs = {
-      mean,
-      std,
-      // Reduced rows stay in the reply's compact layout; kept rows go to their place.
-      power: kept ?? reply.power,
-      powerRowOf: kept === null ? compactRowMap(rows, nFreqs) : null,
-      windows: reply.windows === null ? null : new Float64Array(windowSize),
-    };
-    scatterReply(reply, out, rows, nFreqs, nTimes, nWindows, layout?.windowSamples ?? 0, kept !== null);
-    ordered?.add(c, b, out);
+  const run: Run = {
+    jobs,
+    pool: poolFor(options),
+    threads,
+    signals: threads ? jobs.signals.map(toShared) : jobs.signals,
+    channelMean,
+    channelStd,
+    keptPower,
+    roiMean,
+    maxMemoryBytes: options.maxMemoryBytes,
+    jobCount: options.jobs,
   };
-
-  let failure: unknown = null;
-  const running = new Set<Promise<void>>();
-  let wake: (() => void) | null = null;
-  dispatch: for (let c = 0; c < nChannels; c++) {
-    for (let b = 0; b < batches.length; b++) {
-      while (failure === null && running.size >= maxInFlight) await new Promise<void>((resolve) => (wake = resolve));
-      if (failure !== null) break dispatch;
-      const p: Promise<void> = runTask(c, b)
-        .catch((e: unknown) => {
-          failure ??= e;
-          if (sharedSum !== null) abortRoiSum(sharedSum);
-        })
-        .finally(() => {
-          running.delete(p);
-          wake?.();
-          wake = null;
-        });
-      running.add(p);
-    }
+  if (options.strategy === 'frequencies') {
+    await runRowBatches(run, Math.min(options.batchSize ?? defaultFrequencyBatch(nFreqs, options.jobs), nFreqs));
+  } else {
+    await runChannels(run);
   }
-  await Promise.all(running);
-  if (failure !== null) throw failure;
-  ordered?.assertComplete();
   return { channelMean, channelStd, roiMean, keptPower };
 }
 
-/** Copies a process worker's compact statistics, windows and kept power rows into place. */
-function scatterReply(
-  reply: ChannelRowsReply,
-  out: ChannelOutputs,
-  rows: Int32Array,
-  nFreqs: number,
-  nTimes: number,
-  nWindows: number,
-  windowSamples: number,
-  keepPower: boolean,
-): void {
-  const n = rows.length;
-  rows.forEach((f, r) => {
-    out.mean[f] = reply.mean[r]!;
-    out.std[f] = reply.std[r]!;
-    if (keepPower && out.power !== null && reply.power !== null) {
-      out.power.set(reply.power.subarray(r * nTimes, (r + 1) * nTimes), f * nTimes);
-    }
-    if (out.windows !== null && reply.windows !== null) {
-      for (let w = 0; w < nWindows; w++) {
-        const src = (w * n + r) * windowSamples;
-        out.windows.set(reply.windows.subarray(src, src + windowSamples), (w * nFreqs + f) * windowSamples);
+/**
+ * Runs `task(0 … n−1)` in order, at most `maxInFlight` at a time. On the first failure, calls
+ * `onFailure`, stops dispatching, lets running tasks settle and rethrows that failure.
+ */
+async function runInOrder(n: number, maxInFlight: number, task: (i: number) => Promise<void>, onFailure: () => void = () => {}): Promise<void> {
+  let failure: unknown = null;
+  const running = new Set<Promise<void>>();
+  let wake: (() => void) | null = null;
+  for (let i = 0; i < n; i++) {
+    while (failure === null && running.size >= maxInFlight) await new Promise<void>((resolve) => (wake = resolve));
+    if (failure !== null) break;
+    const p: Promise<void> = task(i)
+      .catch((e: unknown) => {
+        if (failure === null) {
+          failure = e;
+          onFailure();
+        }
+      })
+      .finally(() => {
+        running.delete(p);
+        wake?.();
+        wake = null;
+      });
+    running.add(p);
+  }
+  await Promise.all(running);
+  if (failure !== null) throw failure;
+}
+
+/** Tasks in flight: at most one per worker, and few enough that their rows fit the memory budget. */
+function maxInFlight(run: Run, perTaskBytes: number): number {
+  return Math.max(1, Math.min(run.jobCount, Math.floor(run.maxMemoryBytes / Math.max(perTaskBytes, 1))));
+}
+
+/** The `frequencies` strategy: one task per batch of `batchRows` rows of every channel. */
+async function runRowBatches(run: Run, batchRows: number): Promise<void> {
+  const { jobs, threads, channelMean, channelStd, keptPower, roiMean } = run;
+  const { bank, layout } = jobs;
+  const nFreqs = bank.freqs.length;
+  const nTimes = bank.nTimes;
+  const nChannels = jobs.signals.length;
+  const source = jobs.roi?.source ?? null;
+  const rowLength = source === 'power' ? nTimes : (layout?.windowSamples ?? 0);
+  const nBatches = Math.ceil(nFreqs / batchRows);
+  // Held by a task beyond the run's outputs: one channel's reduced power rows and its windows;
+  // a process also holds copies of the signals and of everything it returns.
+  const rowsBytes = batchRows * nTimes * BYTES;
+  const windowsBytes = (layout?.starts.length ?? 0) * batchRows * (layout?.windowSamples ?? 0) * BYTES;
+  const perTaskBytes =
+    (source === 'power' && keptPower === null ? rowsBytes : 0) +
+    2 * windowsBytes +
+    (threads ? 0 : nChannels * (nTimes * BYTES + (keptPower === null ? 0 : rowsBytes)) + (source === 'power' ? rowsBytes : 0));
+
+  await runInOrder(nBatches, maxInFlight(run, perTaskBytes), async (b) => {
+    const first = b * batchRows;
+    const count = Math.min(batchRows, nFreqs - first);
+    const label = `frequency rows ${first}–${first + count - 1}`;
+    const progress = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT)).fill(-1);
+    let position = -1; // processes: from progress events
+    const task: RowBatchTask = {
+      label,
+      names: [...jobs.names],
+      bank,
+      signals: [...run.signals],
+      first,
+      count,
+      layout,
+      keepPower: keptPower !== null,
+      roi: source,
+      shared: threads ? { mean: channelMean, std: channelStd, keptPower, roiSum: roiMean, progress } : null,
+    };
+    const crashLabel = (): string => {
+      const at = threads ? Atomics.load(progress, 0) : position;
+      return at < 0 ? label : `${jobs.names[at]}, ${label}`;
+    };
+    const reply = await run.pool.run<RowBatchReply | null>(METHOD_ROW_BATCH, task, crashLabel, (event) => {
+      position = (event as ProgressEvent).position;
+    });
+    if (reply === null) return; // threads: everything is in place
+    for (let c = 0; c < nChannels; c++) {
+      channelMean.set(reply.mean.subarray(c * count, (c + 1) * count), c * nFreqs + first);
+      channelStd.set(reply.std.subarray(c * count, (c + 1) * count), c * nFreqs + first);
+      if (keptPower !== null && reply.power !== null) {
+        keptPower.set(reply.power.subarray(c * count * nTimes, (c + 1) * count * nTimes), (c * nFreqs + first) * nTimes);
       }
     }
+    if (roiMean !== null && reply.roiSum !== null) scatterRows(roiMean, reply.roiSum, nFreqs, first, count, rowLength);
   });
+}
+
+/** The `channels` strategy: one task per channel, all rows; the ROI mean is added in ROI order. */
+async function runChannels(run: Run): Promise<void> {
+  const { jobs, threads, channelMean, channelStd, keptPower, roiMean } = run;
+  const { bank, layout } = jobs;
+  const nFreqs = bank.freqs.length;
+  const nTimes = bank.nTimes;
+  const source = jobs.roi?.source ?? null;
+  const windowSize = layout === null ? 0 : layout.starts.length * nFreqs * layout.windowSamples;
+  const channelPowerSize = nFreqs * nTimes;
+  const wantPower = keptPower !== null || source === 'power';
+  let roiLayout: RoiSumLayout | null = null;
+  if (source !== null) roiLayout = { nRoi: jobs.signals.length, rowLength: source === 'power' ? nTimes : layout!.windowSamples, source };
+  const workersAddPower = threads && source === 'power';
+  const ordered = roiLayout !== null && !workersAddPower ? new OrderedRoiSum(roiMean!, roiLayout) : null;
+  const sharedSum = roiLayout !== null && workersAddPower ? sharedRoiSum(roiMean!, roiLayout) : null;
+  const viewOf = (all: Float64Array | null, c: number, size: number): Float64Array | null =>
+    all === null ? null : all.subarray(c * size, (c + 1) * size);
+  // At most one task per worker also keeps the turns deadlock-free: every task whose turn
+  // another waits for is running.
+  const perTaskBytes = (wantPower ? channelPowerSize : windowSize) * BYTES;
+
+  await runInOrder(
+    jobs.signals.length,
+    maxInFlight(run, perTaskBytes),
+    async (c) => {
+      const label = jobs.names[c]!;
+      const mean = channelMean.subarray(c * nFreqs, (c + 1) * nFreqs);
+      const std = channelStd.subarray(c * nFreqs, (c + 1) * nFreqs);
+      const kept = viewOf(keptPower, c, channelPowerSize);
+      const sharedWindows = threads && layout !== null ? float64(windowSize, true) : null;
+      const task: ChannelTask = {
+        label,
+        bank,
+        signal: run.signals[c]!,
+        layout,
+        wantPower,
+        shared: threads
+          ? { mean, std, keptPower: kept, windows: sharedWindows, roi: sharedSum === null ? null : { sum: sharedSum, position: c } }
+          : null,
+      };
+      const reply = await run.pool.run<ChannelReply | null>(METHOD_CHANNEL, task, () => label);
+      let out: ChannelOutputs;
+      if (reply === null) {
+        // Threads: everything is in place; only the windows' ROI sum is left to this thread.
+        out = { mean, std, power: null, windows: sharedWindows };
+      } else {
+        mean.set(reply.mean);
+        std.set(reply.std);
+        if (kept !== null && reply.power !== null) kept.set(reply.power);
+        out = { mean, std, power: reply.power, windows: reply.windows };
+      }
+      ordered?.add(c, out);
+    },
+    () => {
+      if (sharedSum !== null) abortRoiSum(sharedSum);
+    },
+  );
+  ordered?.assertComplete();
 }

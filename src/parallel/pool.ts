@@ -67,19 +67,20 @@ export class ComputePool {
 
   /**
    * Runs `method` on `task` in a worker. A user-facing error thrown by the task comes back as the
-   * same EegParallelError kind; a dead worker becomes a WorkerCrashError naming `label`.
+   * same EegParallelError kind; a dead worker becomes a WorkerCrashError naming `label` (called
+   * then, so that it can say how far the task got). `onEvent` receives the worker's progress events.
    */
-  async run<T>(method: string, task: unknown, label: string): Promise<T> {
+  async run<T>(method: string, task: unknown, label: () => string, onEvent?: (payload: unknown) => void): Promise<T> {
     if (this.closed) throw new Error('eeg-parallel: the worker pool was shut down');
     let reply: unknown;
     try {
-      reply = await this.pool.exec(method, [task]);
+      reply = await this.pool.exec(method, [task], onEvent === undefined ? undefined : { on: onEvent });
     } catch (e) {
       const message = (e as Error)?.message ?? String(e);
       if (/terminated unexpectedly|out of memory|ERR_WORKER_OUT_OF_MEMORY|exited/i.test(message)) {
-        throw new WorkerCrashError(label, message.replace(/\s+/g, ' ').trim());
+        throw new WorkerCrashError(label(), message.replace(/\s+/g, ' ').trim());
       }
-      throw new Error(`task ${label} failed in a worker: ${message}`, { cause: e });
+      throw new Error(`task ${label()} failed in a worker: ${message}`, { cause: e });
     }
     if (reply !== null && typeof reply === 'object' && 'workerError' in reply) {
       const { code, message } = (reply as WorkerErrorReply).workerError;

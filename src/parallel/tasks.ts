@@ -9,15 +9,13 @@ import type { SharedRoiSum } from '../analysis/roi-sum.js';
 import type { AnalysisOptions, SessionAnalysis } from '../analysis/session.js';
 import type { SessionRef } from '../io/session-refs.js';
 
-/** One (channel, frequency batch) job. */
-export interface ChannelRowsTask {
-  /** Human-readable unit of work, reported if the worker dies ("channel 3, frequency rows 0–4"). */
+/** `channels` strategy: every frequency row of one channel. */
+export interface ChannelTask {
+  /** Human-readable unit of work, reported if the worker dies ("channel 3"). */
   label: string;
   bank: WaveletBank;
   /** The channel, shape (n_times,). */
   signal: Float64Array;
-  /** Rows to compute, indices into bank.freqs. */
-  freqIndices: Int32Array;
   layout: WindowLayout | null;
   /** Whether full power rows are needed (kept, or reduced to the ROI mean). */
   wantPower: boolean;
@@ -36,20 +34,69 @@ export interface ChannelRowsTask {
      * ROI reduction of full power rows to add this channel's rows to, in turn; null when there
      * is none (no ROI, or the ROI mean of windows, which the main thread reduces).
      */
-    roi: { sum: SharedRoiSum; batch: number; position: number } | null;
+    roi: { sum: SharedRoiSum; position: number } | null;
   } | null;
 }
 
-/** Reply of a process worker: the task's rows only, compacted in `freqIndices` order. */
-export interface ChannelRowsReply {
-  /** Shape (n_batch,). */
+/** Reply of a process worker to a {@link ChannelTask}. */
+export interface ChannelReply {
+  /** Shape (n_freqs,). */
   mean: Float64Array;
-  /** Shape (n_batch,). */
   std: Float64Array;
-  /** Power rows in `freqIndices` order, shape (n_batch, n_times), or null. */
+  /** Shape (n_freqs, n_times), or null. */
   power: Float64Array | null;
-  /** Shape (n_windows, n_batch, window_samples) or null. */
+  /** Shape (n_windows, n_freqs, window_samples), or null. */
   windows: Float64Array | null;
+}
+
+/**
+ * `frequencies` strategy: the frequency rows [first, first + count) of every channel, in ROI
+ * order, reduced to the ROI mean inside the task (see `computeRowBatch`).
+ */
+export interface RowBatchTask {
+  /** "frequency rows 0–9"; a crash report prefixes the channel being computed. */
+  label: string;
+  /** Display names of the channels, for fault reports ("channel 20"). */
+  names: string[];
+  bank: WaveletBank;
+  /** The channels in ROI order, each shape (n_times,). */
+  signals: Float64Array[];
+  first: number;
+  count: number;
+  layout: WindowLayout | null;
+  /** Whether the channels' power rows are kept (returned or written in place). */
+  keepPower: boolean;
+  /** What the ROI mean is taken of, or null (no ROI, as `tfr`). */
+  roi: 'power' | 'windows' | null;
+  /**
+   * Threads only: the run's full outputs, written in place at this batch's rows — statistics
+   * (n_channels, n_freqs), kept power (n_channels, n_freqs, n_times) or null, the ROI sum
+   * (n_freqs, n_times) or (n_windows, n_freqs, window_samples) or null — and `progress[0]`, the
+   * position of the channel being computed (read if the worker dies).
+   */
+  shared: {
+    mean: Float64Array;
+    std: Float64Array;
+    keptPower: Float64Array | null;
+    roiSum: Float64Array | null;
+    progress: Int32Array;
+  } | null;
+}
+
+/** Reply of a process worker to a {@link RowBatchTask}, compact over the batch's rows. */
+export interface RowBatchReply {
+  /** Shape (n_channels, count). */
+  mean: Float64Array;
+  std: Float64Array;
+  /** Shape (n_channels, count, n_times), or null. */
+  power: Float64Array | null;
+  /** ROI mean, shape (count, n_times) or (n_windows, count, window_samples), or null. */
+  roiSum: Float64Array | null;
+}
+
+/** Progress event of a process worker: the position of the channel it starts. */
+export interface ProgressEvent {
+  position: number;
 }
 
 /** A batch of whole sessions (`sessions` strategy), analysed one after another in a worker. */
@@ -72,5 +119,6 @@ export interface WorkerErrorReply {
 }
 
 /** Worker method names. */
-export const METHOD_CHANNEL_ROWS = 'channelRows';
+export const METHOD_CHANNEL = 'channel';
+export const METHOD_ROW_BATCH = 'rowBatch';
 export const METHOD_SESSIONS = 'sessions';

@@ -3,83 +3,106 @@
  * in either). It only runs the pure compute functions on the data it is handed.
  */
 import workerpool from 'workerpool';
-import { compactRowMap, computeChannelRows, type ChannelOutputs } from '../analysis/channel-power.js';
+import { computeChannelRows, computeRowBatch, scatterRows, type ChannelOutputs, type RowBatchOutputs } from '../analysis/channel-power.js';
 import { addInTurn } from '../analysis/roi-sum.js';
 import { EegParallelError } from '../errors.js';
 import { injectFault } from './faults.js';
 import {
-  METHOD_CHANNEL_ROWS,
+  METHOD_CHANNEL,
+  METHOD_ROW_BATCH,
   METHOD_SESSIONS,
-  type ChannelRowsReply,
-  type ChannelRowsTask,
+  type ChannelReply,
+  type ChannelTask,
+  type ProgressEvent,
+  type RowBatchReply,
+  type RowBatchTask,
   type SessionOutcome,
   type SessionTask,
   type WorkerErrorReply,
 } from './tasks.js';
 
-/** Worker-local scratch, reused across tasks (one per size). */
-const scratch = new Map<number, Float64Array>();
+/** Worker-local power rows of the `channels` strategy when they are reduced, not kept: reused across tasks. */
+let scratch: Float64Array | null = null;
 function scratchOf(length: number): Float64Array {
-  let s = scratch.get(length);
-  if (s === undefined) {
-    scratch.clear(); // keep one buffer per worker, not one per size ever seen
-    s = new Float64Array(length);
-    scratch.set(length, s);
-  }
-  return s;
+  if (scratch?.length !== length) scratch = new Float64Array(length);
+  return scratch;
 }
 
-function channelRows(task: ChannelRowsTask): ChannelRowsReply | WorkerErrorReply | null {
+function channel(task: ChannelTask): ChannelReply | WorkerErrorReply | null {
   try {
     const corrupt = injectFault(task.label);
-    const rows = task.freqIndices;
     const nFreqs = task.bank.freqs.length;
     const nTimes = task.bank.nTimes;
-    const nWindows = task.layout?.starts.length ?? 0;
-    const windowSamples = task.layout?.windowSamples ?? 0;
     const shared = task.shared;
-    // Power rows not kept by the caller are computed into a compact (n_batch, n_times) buffer.
-    const compact = shared?.keptPower == null && task.wantPower;
-    const rowOf = compactRowMap(rows, nFreqs);
+    const windowsSize = task.layout === null ? 0 : task.layout.starts.length * nFreqs * task.layout.windowSamples;
     const out: ChannelOutputs = {
       mean: shared?.mean ?? new Float64Array(nFreqs),
       std: shared?.std ?? new Float64Array(nFreqs),
-      power: compact
-        ? shared !== null
-          ? scratchOf(rows.length * nTimes)
-          : new Float64Array(rows.length * nTimes)
-        : (shared?.keptPower ?? null),
-      powerRowOf: compact ? rowOf : null,
-      windows: task.layout === null ? null : (shared?.windows ?? new Float64Array(nWindows * nFreqs * windowSamples)),
+      power: !task.wantPower
+        ? null
+        : (shared?.keptPower ?? (shared !== null ? scratchOf(nFreqs * nTimes) : new Float64Array(nFreqs * nTimes))),
+      windows: task.layout === null ? null : (shared?.windows ?? new Float64Array(windowsSize)),
     };
-    computeChannelRows(task.signal, task.bank, rows, out, task.layout);
-    if (corrupt) for (const f of rows) out.std[f] = out.std[f]! * (1 + 1e-6);
-    if (shared === null) {
-      return {
-        mean: Float64Array.from(rows, (f) => out.mean[f]!),
-        std: Float64Array.from(rows, (f) => out.std[f]!),
-        power: out.power,
-        windows: out.windows === null ? null : compactWindows(out.windows, rows, nFreqs, nWindows, windowSamples),
-      };
-    }
-    if (shared.roi !== null) addInTurn(shared.roi.sum, shared.roi.batch, shared.roi.position, rows, out);
+    computeChannelRows(task.signal, task.bank, 0, nFreqs, out, task.layout);
+    if (corrupt) for (let f = 0; f < nFreqs; f++) out.std[f] = out.std[f]! * (1 + 1e-6);
+    if (shared === null) return { mean: out.mean, std: out.std, power: out.power, windows: out.windows };
+    if (shared.roi !== null) addInTurn(shared.roi.sum, shared.roi.position, out);
     return null;
   } catch (e) {
     return asErrorReply(e);
   }
 }
 
-/** Keeps only the task's rows of the windows, so a process sends back what it computed. */
-function compactWindows(windows: Float64Array, rows: Int32Array, nFreqs: number, nWindows: number, windowSamples: number): Float64Array {
-  const n = rows.length;
-  const out = new Float64Array(nWindows * n * windowSamples);
-  rows.forEach((f, r) => {
-    for (let w = 0; w < nWindows; w++) {
-      const src = (w * nFreqs + f) * windowSamples;
-      out.set(windows.subarray(src, src + windowSamples), (w * n + r) * windowSamples);
+function rowBatch(task: RowBatchTask): RowBatchReply | WorkerErrorReply | null {
+  try {
+    const { bank, first, count, layout, shared } = task;
+    const nFreqs = bank.freqs.length;
+    const nTimes = bank.nTimes;
+    const nChannels = task.signals.length;
+    const rowLength = task.roi === 'power' ? nTimes : (layout?.windowSamples ?? 0);
+    const roiSize = task.roi === null ? 0 : task.roi === 'power' ? count * nTimes : layout!.starts.length * count * rowLength;
+    let out: RowBatchOutputs;
+    let reply: RowBatchReply | null = null;
+    if (shared !== null) {
+      // Threads: statistics, kept power and a full-power ROI sum are views of this batch's rows.
+      const rows = (all: Float64Array, c: number, size: number) => all.subarray((c * nFreqs + first) * size, (c * nFreqs + first + count) * size);
+      out = {
+        channels: task.signals.map((_, c) => ({
+          mean: rows(shared.mean, c, 1),
+          std: rows(shared.std, c, 1),
+          power: shared.keptPower === null ? null : rows(shared.keptPower, c, nTimes),
+        })),
+        roi:
+          task.roi === null
+            ? null
+            : { source: task.roi, sum: task.roi === 'power' ? rows(shared.roiSum!, 0, nTimes) : new Float64Array(roiSize) },
+      };
+    } else {
+      const mean = new Float64Array(nChannels * count);
+      const std = new Float64Array(nChannels * count);
+      const power = task.keepPower ? new Float64Array(nChannels * count * nTimes) : null;
+      out = {
+        channels: task.signals.map((_, c) => ({
+          mean: mean.subarray(c * count, (c + 1) * count),
+          std: std.subarray(c * count, (c + 1) * count),
+          power: power === null ? null : power.subarray(c * count * nTimes, (c + 1) * count * nTimes),
+        })),
+        roi: task.roi === null ? null : { source: task.roi, sum: new Float64Array(roiSize) },
+      };
+      reply = { mean, std, power, roiSum: out.roi?.sum ?? null };
     }
-  });
-  return out;
+    computeRowBatch(task.signals, bank, first, count, out, layout, (position) => {
+      if (shared !== null) Atomics.store(shared.progress, 0, position);
+      else workerpool.workerEmit({ position } satisfies ProgressEvent);
+      injectFault(`${task.names[position]}, ${task.label}`);
+    });
+    // Threads: event windows' ROI rows are not contiguous in the full layout, so they are copied
+    // to their place (rows of different batches never overlap).
+    if (shared !== null && task.roi === 'windows') scatterRows(shared.roiSum!, out.roi!.sum, nFreqs, first, count, rowLength);
+    return reply;
+  } catch (e) {
+    return asErrorReply(e);
+  }
 }
 
 async function sessions(task: SessionTask): Promise<SessionOutcome[]> {
@@ -105,4 +128,4 @@ function asErrorReply(e: unknown): WorkerErrorReply {
   throw e;
 }
 
-workerpool.worker({ [METHOD_CHANNEL_ROWS]: channelRows, [METHOD_SESSIONS]: sessions });
+workerpool.worker({ [METHOD_CHANNEL]: channel, [METHOD_ROW_BATCH]: rowBatch, [METHOD_SESSIONS]: sessions });
