@@ -4,8 +4,8 @@
  * and the last channel's addition divides by n_roi — the same order of operations as
  * `computeRowBatch` (channel-power.ts), hence bitwise identical results. Two ways to enforce the order:
  * - {@link OrderedRoiSum}: on one thread, buffering early arrivals (event windows, and processes);
- * - {@link addInTurn}: in worker threads on a shared sum, taking turns with Atomics (full power,
- *   so that no channel's 16 MB of rows waits in a buffer).
+ * - {@link addRowInTurn}: in worker threads on a shared sum, taking turns row by row with Atomics
+ *   (full power, so that no channel's rows wait in a buffer).
  */
 import { accumulateZRows, divideRows, type ChannelOutputs } from './channel-power.js';
 
@@ -52,42 +52,50 @@ export class OrderedRoiSum {
   }
 }
 
-/** Shared state of a worker-side ROI reduction. */
-export interface SharedRoiSum extends RoiSumLayout {
-  /** Shape (n_groups, n_freqs, rowLength), SharedArrayBuffer. */
+/** Shared state of a worker-side reduction of full power rows. */
+export interface SharedRoiSum {
+  nRoi: number;
+  /** n_times. */
+  rowLength: number;
+  /** Shape (n_freqs, n_times), SharedArrayBuffer. */
   sum: Float64Array;
-  /** [0]: the ROI position whose turn it is to add; [1] = 1 once the run is aborted (SharedArrayBuffer). */
+  /** Per frequency row: the ROI position whose turn it is to add that row (SharedArrayBuffer). */
+  turns: Int32Array;
+  /** [0] = 1 once the run is aborted: waiting workers give up (SharedArrayBuffer). */
   control: Int32Array;
 }
 
-const TURN = 0;
-const ABORTED = 1;
-
-/** A zero-filled shared reduction of `layout` into `sum`. */
-export function sharedRoiSum(sum: Float64Array, layout: RoiSumLayout): SharedRoiSum {
-  return { ...layout, sum, control: new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT)) };
+/** A zero-filled shared reduction of `nRoi` channels' (n_freqs, n_times) power into `sum`. */
+export function sharedRoiSum(sum: Float64Array, nRoi: number, nFreqs: number, nTimes: number): SharedRoiSum {
+  const shared = (n: number) => new Int32Array(new SharedArrayBuffer(n * Int32Array.BYTES_PER_ELEMENT));
+  return { nRoi, rowLength: nTimes, sum, turns: shared(nFreqs), control: shared(1) };
 }
 
 /** Thrown in a worker waiting for its turn after the run was aborted. */
 export class RoiSumAborted extends Error {}
 
 /**
- * In a worker: waits until it is channel `position`'s turn, adds its rows, and passes the turn
- * on. Deadlock-free because tasks are dispatched in channel order and never more than there are
- * workers, so every earlier channel is running or done.
+ * In a worker: waits until it is channel `position`'s turn for frequency row `r`, adds the row's
+ * z-scores (`power`, shape (n_times,); the channel's row statistics `mean[r]`, `std[r]`) and
+ * passes the turn on. Taking turns row by row, a worker holds one row at a time and waits only
+ * while the previous channel finishes that row. Deadlock-free because tasks are dispatched in
+ * channel order and never more than there are workers, so every earlier channel is running or done.
  */
-export function addInTurn(shared: SharedRoiSum, position: number, outputs: ChannelOutputs): void {
-  for (let turn = Atomics.load(shared.control, TURN); turn !== position; turn = Atomics.load(shared.control, TURN)) {
-    if (Atomics.load(shared.control, ABORTED) !== 0) throw new RoiSumAborted('ROI reduction aborted');
-    Atomics.wait(shared.control, TURN, turn, 200);
+export function addRowInTurn(shared: SharedRoiSum, position: number, r: number, power: Float64Array, mean: Float64Array, std: Float64Array): void {
+  const { turns, control, rowLength, nRoi } = shared;
+  for (let turn = Atomics.load(turns, r); turn !== position; turn = Atomics.load(turns, r)) {
+    if (Atomics.load(control, 0) !== 0) throw new RoiSumAborted('ROI reduction aborted');
+    Atomics.wait(turns, r, turn, 200);
   }
-  addChannel(shared.sum, shared, position, outputs);
-  Atomics.store(shared.control, TURN, position + 1);
-  Atomics.notify(shared.control, TURN);
+  const row = shared.sum.subarray(r * rowLength, (r + 1) * rowLength);
+  accumulateZRows(row, power, mean.subarray(r, r + 1), std.subarray(r, r + 1), rowLength);
+  if (position === nRoi - 1) divideRows(row, nRoi);
+  Atomics.store(turns, r, position + 1);
+  Atomics.notify(turns, r);
 }
 
 /** Aborts a shared reduction: wakes every waiting worker so it gives up. */
 export function abortRoiSum(shared: SharedRoiSum): void {
-  Atomics.store(shared.control, ABORTED, 1);
-  Atomics.notify(shared.control, TURN);
+  Atomics.store(shared.control, 0, 1);
+  for (let r = 0; r < shared.turns.length; r++) Atomics.notify(shared.turns, r);
 }

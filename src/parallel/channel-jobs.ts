@@ -7,9 +7,9 @@
  *   additions in the same order as sequential, and no task ever waits for another.
  * - `channels`: one task per channel (all rows, so every block's signal FFT serves every
  *   frequency). The ROI mean is then added across tasks in ROI order (roi-sum.ts): by the workers
- *   themselves, taking turns, for full power rows (so no row is held longer than its task), and
- *   by the main thread for event windows (small: a worker that finishes early starts its next
- *   channel instead of waiting for its turn).
+ *   themselves for full power rows, taking turns row by row as each row finishes (so a worker
+ *   holds one row), and by the main thread for event windows (small: a worker that finishes early
+ *   starts its next channel instead of waiting for its turn).
  *
  * Threads: the signals, the wavelet spectra, the statistics, the kept power, the event windows
  * and the ROI sum all live in SharedArrayBuffers; a worker reads its channels and writes its rows
@@ -256,12 +256,13 @@ async function runChannels(run: Run): Promise<void> {
   if (source !== null) roiLayout = { nRoi: jobs.signals.length, rowLength: source === 'power' ? nTimes : layout!.windowSamples, source };
   const workersAddPower = threads && source === 'power';
   const ordered = roiLayout !== null && !workersAddPower ? new OrderedRoiSum(roiMean!, roiLayout) : null;
-  const sharedSum = roiLayout !== null && workersAddPower ? sharedRoiSum(roiMean!, roiLayout) : null;
+  const sharedSum = workersAddPower ? sharedRoiSum(roiMean!, jobs.signals.length, nFreqs, nTimes) : null;
   const viewOf = (all: Float64Array | null, c: number, size: number): Float64Array | null =>
     all === null ? null : all.subarray(c * size, (c + 1) * size);
   // At most one task per worker also keeps the turns deadlock-free: every task whose turn
-  // another waits for is running.
-  const perTaskBytes = (wantPower ? channelPowerSize : windowSize) * BYTES;
+  // another waits for is running. Under threads a task holds one power row (reduced row by row)
+  // or its windows; a process holds the channel's rows.
+  const perTaskBytes = (threads ? (wantPower ? nTimes : 0) + windowSize : wantPower ? channelPowerSize : windowSize) * BYTES;
 
   await runInOrder(
     jobs.signals.length,

@@ -5,7 +5,8 @@
  *   exits with code 70), `oom` (the worker allocates until it runs out of memory), `hang` (the
  *   worker blocks) or `corrupt` (the task silently returns slightly wrong numbers — a deliberately
  *   wrong implementation, to prove the benchmark's validation catches it), and label is a task
- *   label such as `channel 2` or `session 1`.
+ *   label such as `channel 2` (a `channels` task), `channel 2, frequency rows 0–9` (that channel
+ *   within a `frequencies` batch; `corrupt` does not apply there) or `session 1`.
  */
 export const FAULT_ENV = 'EEG_PARALLEL_INJECT_FAULT';
 

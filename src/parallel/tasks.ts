@@ -17,7 +17,7 @@ export interface ChannelTask {
   /** The channel, shape (n_times,). */
   signal: Float64Array;
   layout: WindowLayout | null;
-  /** Whether full power rows are needed (kept, or reduced to the ROI mean). */
+  /** Processes: whether the reply carries the power rows (kept, or reduced by the main thread). */
   wantPower: boolean;
   /**
    * Threads only (null for processes, whose reply carries the rows instead): where the worker
@@ -31,8 +31,8 @@ export interface ChannelTask {
     keptPower: Float64Array | null;
     windows: Float64Array | null;
     /**
-     * ROI reduction of full power rows to add this channel's rows to, in turn; null when there
-     * is none (no ROI, or the ROI mean of windows, which the main thread reduces).
+     * ROI reduction of full power rows to add this channel's rows to, row by row in turn; null
+     * when there is none (no ROI, or the ROI mean of windows, which the main thread reduces).
      */
     roi: { sum: SharedRoiSum; position: number } | null;
   } | null;

@@ -4,7 +4,7 @@
  */
 import workerpool from 'workerpool';
 import { computeChannelRows, computeRowBatch, scatterRows, type ChannelOutputs, type RowBatchOutputs } from '../analysis/channel-power.js';
-import { addInTurn } from '../analysis/roi-sum.js';
+import { addRowInTurn } from '../analysis/roi-sum.js';
 import { EegParallelError } from '../errors.js';
 import { injectFault } from './faults.js';
 import {
@@ -21,13 +21,6 @@ import {
   type WorkerErrorReply,
 } from './tasks.js';
 
-/** Worker-local power rows of the `channels` strategy when they are reduced, not kept: reused across tasks. */
-let scratch: Float64Array | null = null;
-function scratchOf(length: number): Float64Array {
-  if (scratch?.length !== length) scratch = new Float64Array(length);
-  return scratch;
-}
-
 function channel(task: ChannelTask): ChannelReply | WorkerErrorReply | null {
   try {
     const corrupt = injectFault(task.label);
@@ -38,16 +31,27 @@ function channel(task: ChannelTask): ChannelReply | WorkerErrorReply | null {
     const out: ChannelOutputs = {
       mean: shared?.mean ?? new Float64Array(nFreqs),
       std: shared?.std ?? new Float64Array(nFreqs),
-      power: !task.wantPower
-        ? null
-        : (shared?.keptPower ?? (shared !== null ? scratchOf(nFreqs * nTimes) : new Float64Array(nFreqs * nTimes))),
+      // Threads: only kept power is written out; reduced rows are added one by one as they finish.
+      power: shared !== null ? shared.keptPower : task.wantPower ? new Float64Array(nFreqs * nTimes) : null,
       windows: task.layout === null ? null : (shared?.windows ?? new Float64Array(windowsSize)),
     };
-    computeChannelRows(task.signal, task.bank, 0, nFreqs, out, task.layout);
-    if (corrupt) for (let f = 0; f < nFreqs; f++) out.std[f] = out.std[f]! * (1 + 1e-6);
-    if (shared === null) return { mean: out.mean, std: out.std, power: out.power, windows: out.windows };
-    if (shared.roi !== null) addInTurn(shared.roi.sum, shared.roi.position, out);
-    return null;
+    const roi = shared?.roi ?? null;
+    computeChannelRows(
+      task.signal,
+      task.bank,
+      0,
+      nFreqs,
+      out,
+      task.layout,
+      roi === null
+        ? undefined
+        : (r, power) => {
+            if (corrupt) out.std[r] = out.std[r]! * (1 + 1e-6);
+            addRowInTurn(roi.sum, roi.position, r, power, out.mean, out.std);
+          },
+    );
+    if (corrupt && roi === null) for (let f = 0; f < nFreqs; f++) out.std[f] = out.std[f]! * (1 + 1e-6);
+    return shared === null ? { mean: out.mean, std: out.std, power: out.power, windows: out.windows } : null;
   } catch (e) {
     return asErrorReply(e);
   }
