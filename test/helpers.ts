@@ -1,7 +1,7 @@
 /** Shared test helpers: fixture paths, numeric comparisons, running the CLI. */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEBIAN_PYTHON } from '../src/bench/lab-file.js';
@@ -15,9 +15,17 @@ export function fixturePath(...parts: string[]): string {
   return packagePath('test', 'fixtures', ...parts);
 }
 
-/** A fresh temporary directory. */
+const tempDirs: string[] = [];
+// Removed when the test file's process exits (each test file runs in its own process).
+process.on('exit', () => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh temporary directory, removed when the test process exits. */
 export function tempDir(prefix = 'eeg-parallel-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
 }
 
 /**
