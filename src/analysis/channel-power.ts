@@ -8,7 +8,7 @@
  * other rows share the job, so any split of rows into jobs gives bitwise identical rows.
  */
 import { streamMorletPower, type WaveletBank } from '../dsp/convolve.js';
-import { morletKernel } from '../dsp/kernel.js';
+import { morletKernel, releaseLargeKernel } from '../dsp/kernel.js';
 
 /** Floor of the z-score's standard deviation (SPEC 3.4). */
 export const STD_FLOOR = 1e-12;
@@ -36,13 +36,6 @@ export interface ChannelOutputs {
   windows: Float64Array | null;
 }
 
-/** This thread's one-row power buffer, reused by every channel and task (so no garbage per row). */
-let threadRow: Float64Array | null = null;
-function reusableRow(nTimes: number): Float64Array {
-  if (threadRow?.length !== nTimes) threadRow = new Float64Array(nTimes);
-  return threadRow;
-}
-
 /**
  * Computes the frequency rows [first, first + count) of one channel into `out`.
  *
@@ -52,7 +45,7 @@ function reusableRow(nTimes: number): Float64Array {
  *
  * With `onRow`, the rows are streamed one after another and `onRow(r, power)` receives each row's
  * power, shape (n_times,), as soon as the row and its statistics are final — a view of
- * `out.power` when the power is kept, otherwise of a one-row buffer reused for the next row.
+ * `out.power` when the power is kept, otherwise of the kernel's power row, reused for the next row.
  *
  * @param signal the channel, shape (n_times,), n_times = bank.nTimes
  */
@@ -70,7 +63,13 @@ export function computeChannelRows(
   const mean = new Float64Array(count);
   const m2 = new Float64Array(count);
   const { windows } = out;
-  const rowScratch = onRow !== undefined && out.power === null ? reusableRow(nTimes) : null;
+  const kernel = morletKernel();
+  const inKernelRow = onRow !== undefined && out.power === null;
+  if (inKernelRow) {
+    kernel.prepare(bank);
+    kernel.reserveRoiRows(nTimes, 0);
+  }
+  let kernelRow: Float64Array | null = null;
   const starts = layout?.starts;
   const windowSamples = layout?.windowSamples ?? 0;
   const freqIndices = Int32Array.from({ length: count }, (_, r) => first + r);
@@ -88,7 +87,9 @@ export function computeChannelRows(
       m2[r] = m2[r]! + blockM2 + (delta * delta * nA * blockCount) / total;
       n[r] = total;
 
-      const row = rowScratch ?? out.power?.subarray(r * nTimes, (r + 1) * nTimes);
+      // Row by row (onRow): a fresh view of the kernel's row per row, as its memory may have grown.
+      if (inKernelRow && start === 0) kernelRow = kernel.powerRowView(nTimes);
+      const row = kernelRow ?? out.power?.subarray(r * nTimes, (r + 1) * nTimes);
       row?.set(block.subarray(0, blockCount), start);
       if (windows !== null && starts !== undefined) {
         const end = start + blockCount;
@@ -146,22 +147,32 @@ export function computeRowBatch(
 ): void {
   const roi = out.roi;
   const nTimes = bank.nTimes;
+  const kernel = morletKernel();
+  // Full power: the batch's ROI rows are summed in kernel memory (no copies per row) and
+  // copied to `roi.sum` once at the end.
+  if (roi?.source === 'power') {
+    kernel.prepare(bank);
+    kernel.reserveRoiRows(nTimes, count * nTimes);
+  }
   // Every sample of every window is written for each channel (windows lie inside the recording).
   const windows = layout === null ? null : new Float64Array(layout.starts.length * count * layout.windowSamples);
   for (let c = 0; c < signals.length; c++) {
     onChannel?.(c);
     const kept = out.channels[c]!;
     const channel: ChannelOutputs = { ...kept, windows };
-    // Full power is added row by row, each row while it is still in cache.
     const addRow =
-      roi?.source === 'power'
-        ? (r: number, power: Float64Array) =>
-            accumulateZRows(roi.sum.subarray(r * nTimes, (r + 1) * nTimes), power, kept.mean.subarray(r, r + 1), kept.std.subarray(r, r + 1), nTimes)
-        : undefined;
+      roi?.source === 'power' ? (r: number, power: Float64Array) => kernel.addZRowResident(r * nTimes, power, kept.mean[r]!, kept.std[r]!) : undefined;
     computeChannelRows(signals[c]!, bank, first, count, channel, layout, addRow);
     if (roi?.source === 'windows') accumulateZRows(roi.sum, windows!, kept.mean, kept.std, layout!.windowSamples);
   }
-  if (roi !== null) divideRows(roi.sum, signals.length);
+  if (roi?.source === 'power') {
+    const sum = kernel.roiView(count * nTimes);
+    divideRows(sum, signals.length);
+    roi.sum.set(sum);
+    releaseLargeKernel();
+  } else if (roi !== null) {
+    divideRows(roi.sum, signals.length);
+  }
 }
 
 /**

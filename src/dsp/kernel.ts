@@ -43,6 +43,15 @@ function kernelModule(): WebAssembly.Module {
   return compiled;
 }
 
+/** Sizes of the kernel's variable regions. */
+interface Sizes {
+  spectraBytes: number;
+  /** f64 values of the power row and of the ROI accumulator. */
+  rowLength: number;
+  roiLength: number;
+  pairCapacity: number;
+}
+
 /** Byte offsets of the kernel's buffers for one FFT size M. */
 interface Layout {
   fftSize: number;
@@ -60,6 +69,12 @@ interface Layout {
   stats: number;
   /** The bank's spectra, shape (n_freqs, M) complex; grows to fit the bank. */
   spectra: number;
+  spectraBytes: number;
+  /** One power row and the ROI accumulator rows (see {@link MorletKernel.reserveRoiRows}), f64. */
+  powerRow: number;
+  rowLength: number;
+  roiRows: number;
+  roiLength: number;
   /** Saved signal spectra of block pairs (see {@link MorletKernel.savePairs}), pair buffers of M × 32 bytes. */
   pairs: number;
   /** How many pairs fit at `pairs`. */
@@ -102,23 +117,85 @@ export class MorletKernel {
   /** Sizes the buffers for `bank.fftSize` and copies the bank's spectra (unless already there). */
   prepare(bank: WaveletBank): void {
     if (this.layout?.fftSize === bank.fftSize && this.spectraSource === bank.spectra) return;
-    const layout = this.resize(bank.fftSize, bank.spectra.length * F64, this.layout?.pairCapacity ?? 0);
+    const layout = this.resize(bank.fftSize, { ...this.sizes(), spectraBytes: bank.spectra.length * F64 });
     this.f64.set(bank.spectra, layout.spectra / F64);
     this.spectraSource = bank.spectra;
   }
 
   /** Makes room to save `count` block pairs' spectra ({@link signalSpectra}'s `slot`). */
   savePairs(count: number): void {
-    const layout = this.current();
-    if (layout.pairCapacity >= count) return;
+    if (this.current().pairCapacity >= count) return;
+    // Everything before the pairs (the spectra, the ROI rows) stays where it is.
+    this.regrow({ ...this.sizes(), pairCapacity: count });
+  }
+
+  /**
+   * Makes room for one power row of `rowLength` samples ({@link powerRowView}) and `roiLength`
+   * accumulator values ({@link roiView}), zeroes the accumulator, and keeps both until the next
+   * call: the ROI rows of a batch are summed in kernel memory, where {@link addZRowResident}
+   * needs no copies. Call after {@link prepare}.
+   */
+  reserveRoiRows(rowLength: number, roiLength: number): void {
+    const sizes = this.sizes();
+    if (sizes.rowLength < rowLength || sizes.roiLength < roiLength) {
+      this.regrow({ ...sizes, rowLength: Math.max(rowLength, sizes.rowLength), roiLength: Math.max(roiLength, sizes.roiLength) });
+    }
+    const { roiRows } = this.current();
+    this.f64.fill(0, roiRows / F64, roiRows / F64 + roiLength);
+  }
+
+  /** The first `length` values of the power row buffer: a fresh view (views die when the memory grows). */
+  powerRowView(length: number): Float64Array {
+    const { powerRow, rowLength } = this.current();
+    if (length > rowLength) throw new RangeError(`power row of ${length} values exceeds the ${rowLength} reserved`);
+    return new Float64Array(this.exports.memory.buffer, powerRow, length);
+  }
+
+  /** The first `length` values of the ROI accumulator: a fresh view. */
+  roiView(length: number): Float64Array {
+    const { roiRows, roiLength } = this.current();
+    if (length > roiLength) throw new RangeError(`ROI accumulator of ${length} values exceeds the ${roiLength} reserved`);
+    return new Float64Array(this.exports.memory.buffer, roiRows, length);
+  }
+
+  /**
+   * roi[at + t] += (values[t] − mean) / std for t < values.length, on the accumulator in kernel
+   * memory (SIMD, bitwise the scalar expression); `values` is copied in unless it is
+   * {@link powerRowView}'s buffer.
+   */
+  addZRowResident(at: number, values: Float64Array, mean: number, std: number): void {
+    const { powerRow, roiRows } = this.current();
+    if (values.buffer !== this.exports.memory.buffer || values.byteOffset !== powerRow) this.f64.set(values, powerRow / F64);
+    this.exports.addZRow(roiRows + at * F64, powerRow, values.length, mean, std);
+  }
+
+  /** Bytes of the kernel's memory. */
+  get memoryBytes(): number {
+    return this.exports.memory.buffer.byteLength;
+  }
+
+  private sizes(): Sizes {
+    const l = this.layout;
+    return {
+      spectraBytes: l?.spectraBytes ?? 0,
+      rowLength: l?.rowLength ?? 0,
+      roiLength: l?.roiLength ?? 0,
+      pairCapacity: l?.pairCapacity ?? 0,
+    };
+  }
+
+  /** Resizes for the current FFT size, keeping the bank's spectra. */
+  private regrow(sizes: Sizes): void {
     const spectraSource = this.spectraSource;
-    // The spectra stay where they are: the pairs come after them.
-    this.resize(layout.fftSize, layout.pairs - layout.spectra, count);
+    this.resize(this.current().fftSize, sizes);
     this.spectraSource = spectraSource;
   }
 
-  /** Lays the buffers out for FFT size M with room for `spectraBytes` of spectra and `pairCapacity` saved pairs. */
-  private resize(M: number, spectraBytes: number, pairCapacity: number): Layout {
+  /**
+   * Lays the buffers out for FFT size M. Regions come in a fixed order, each sized by `sizes`, so
+   * growing a region keeps the contents of every region before it.
+   */
+  private resize(M: number, sizes: Sizes): Layout {
     const pair = M * PAIR_BYTES;
     let at = this.layoutBase;
     const take = (bytes: number): number => {
@@ -138,9 +215,14 @@ export class MorletKernel {
       powerA: take(M * F64),
       powerB: take(M * F64),
       stats: take(4 * F64),
-      spectra: take(spectraBytes),
-      pairs: take(pairCapacity * pair),
-      pairCapacity,
+      spectra: take(sizes.spectraBytes),
+      spectraBytes: sizes.spectraBytes,
+      powerRow: take(sizes.rowLength * F64),
+      rowLength: sizes.rowLength,
+      roiRows: take(sizes.roiLength * F64),
+      roiLength: sizes.roiLength,
+      pairs: take(sizes.pairCapacity * pair),
+      pairCapacity: sizes.pairCapacity,
     };
     const memory = this.exports.memory;
     if (at > memory.buffer.byteLength) memory.grow(Math.ceil((at - memory.buffer.byteLength) / WASM_PAGE_BYTES));
@@ -174,7 +256,7 @@ export class MorletKernel {
    */
   transform(inputA: Float64Array, inputB: Float64Array | null, outA: Float64Array, outB: Float64Array | null): void {
     const M = inputA.length / 2;
-    const layout = this.layout?.fftSize === M ? this.layout : this.resize(M, 0, 0);
+    const layout = this.layout?.fftSize === M ? this.layout : this.resize(M, { spectraBytes: 0, rowLength: 0, roiLength: 0, pairCapacity: 0 });
     const f64 = this.f64;
     const o = layout.workA / F64;
     for (let k = 0; k < M; k++) {
@@ -268,6 +350,14 @@ export class MorletKernel {
 }
 
 let threadKernel: MorletKernel | undefined;
+
+/** Kernel memory kept between calls; a bigger instance (a long recording's ROI rows) is dropped. */
+const RETAINED_KERNEL_BYTES = 64 * 1024 * 1024;
+
+/** Lets this thread's kernel be garbage-collected if it grew past {@link RETAINED_KERNEL_BYTES}. */
+export function releaseLargeKernel(): void {
+  if (threadKernel !== undefined && threadKernel.memoryBytes > RETAINED_KERNEL_BYTES) threadKernel = undefined;
+}
 
 /** This thread's kernel instance. */
 export function morletKernel(): MorletKernel {
