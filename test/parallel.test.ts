@@ -9,6 +9,8 @@ import {
   analyzeRat,
   analyzeSession,
   availableCores,
+  AUTO_MIN_TF_POINTS,
+  chooseStrategy,
   computeRoiThetaSpectrogram,
   computeTfrPower,
   cyclesFor,
@@ -16,9 +18,11 @@ import {
   resolveParallelOptions,
   shutdownPools,
   syntheticSession,
+  type AutoChoice,
   type Backend,
   type CyclesSpec,
   type ParallelOptions,
+  type ProblemSize,
 } from '../src/index.js';
 import { sharedPool } from '../src/parallel/pool.js';
 import { assertBitwiseEqual } from './helpers.js';
@@ -177,6 +181,23 @@ describe('bitwise identity (property-based)', () => {
       }
     });
   });
+});
+
+describe('the auto rule', () => {
+  const problem = (over: Partial<ProblemSize>): ProblemSize => ({ nChannels: 8, nFreqs: 20, nTimes: 100_000, nSessions: 1, output: 'windows', ...over });
+  const choose = (over: Partial<ProblemSize>, jobs = 2, maxMemoryBytes = 4 * 1024 ** 3) => chooseStrategy(problem(over), { jobs, maxMemoryBytes });
+  test('each rule, in order', () => {
+    assert.equal(choose({}, 1).strategy, 'sequential');
+    assert.equal(choose({ nChannels: 1, nFreqs: 2, nTimes: AUTO_MIN_TF_POINTS / 2 - 1 }).strategy, 'sequential');
+    assert.deepEqual(pick(choose({ nSessions: 3, output: 'roiPower' })), ['sessions', 1]);
+    assert.deepEqual(pick(choose({ output: 'roiPower' })), ['frequencies', 10]);
+    assert.deepEqual(pick(choose({ output: 'roiPower' }, 3)), ['frequencies', 7]);
+    assert.deepEqual(pick(choose({})), ['channels', null]);
+    assert.deepEqual(pick(choose({ nChannels: 3 })), ['frequencies', 10]);
+    assert.deepEqual(pick(choose({ output: 'channelPower' })), ['channels', null]);
+    assert.deepEqual(pick(choose({ output: 'channelPower' }, 2, 40e6)), ['frequencies', 10], 'three channels of power rows exceed 40 MB');
+  });
+  const pick = (c: AutoChoice) => [c.strategy, c.batchSize];
 });
 
 describe('pool lifecycle and options', () => {

@@ -110,7 +110,7 @@ function sessionLevel(parallel: ResolvedParallelOptions, sessions: unknown, opti
   }
   return (
     chooseStrategy(
-      { nChannels, nFreqs: frequencyCount(options), nTimes: refTimes(first), nSessions: sessions.length, fullPower: !!options.saveRoiPower },
+      { nChannels, nFreqs: frequencyCount(options), nTimes: refTimes(first), nSessions: sessions.length, output: options.saveRoiPower ? 'roiPower' : 'windows' },
       parallel,
     ).strategy === 'sessions'
   );

@@ -122,7 +122,7 @@ export async function roiSpectrogram(
   parallel: ResolvedParallelOptions,
 ): Promise<RoiSpectrogram> {
   const rowSize = bank.freqs.length * bank.nTimes;
-  const concrete = concreteStrategy(parallel, problemOf(roiChannels, bank, true));
+  const concrete = concreteStrategy(parallel, problemOf(roiChannels, bank, 'roiPower'));
   const result = await runChannelJobs(
     {
       ...roiJobs(recording, roiChannels, bank),
@@ -154,7 +154,7 @@ export async function roiWindows(
   layout: WindowLayout,
   parallel: ResolvedParallelOptions,
 ): Promise<RoiWindows> {
-  const concrete = concreteStrategy(parallel, problemOf(roiChannels, bank, false));
+  const concrete = concreteStrategy(parallel, problemOf(roiChannels, bank, 'windows'));
   const result = await runChannelJobs(
     { ...roiJobs(recording, roiChannels, bank), layout, keptPower: null, roi: { source: 'windows' } },
     concrete,
@@ -162,8 +162,8 @@ export async function roiWindows(
   return { windows: result.roiMean!, channelMean: result.channelMean, channelStd: result.channelStd };
 }
 
-function problemOf(roiChannels: readonly number[], bank: WaveletBank, fullPower: boolean): ProblemSize {
-  return { nChannels: roiChannels.length, nFreqs: bank.freqs.length, nTimes: bank.nTimes, nSessions: 1, fullPower };
+function problemOf(roiChannels: readonly number[], bank: WaveletBank, output: ProblemSize['output']): ProblemSize {
+  return { nChannels: roiChannels.length, nFreqs: bank.freqs.length, nTimes: bank.nTimes, nSessions: 1, output };
 }
 
 /** Options of {@link computeRoiThetaSpectrogram}. */

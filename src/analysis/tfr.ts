@@ -32,7 +32,7 @@ export async function computeTfrPower(
     nFreqs,
     nTimes,
     nSessions: 1,
-    fullPower: true,
+    output: 'channelPower',
   });
   const result = await runChannelJobs(
     {

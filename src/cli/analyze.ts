@@ -102,7 +102,7 @@ function startWorkersEarly(file: SessionFile, index: number, options: AnalysisOp
   }
   const strategy =
     parallel.strategy === 'auto'
-      ? chooseStrategy({ nChannels, nFreqs: frequencyCount(options), nTimes: info.nTimes, nSessions: 1, fullPower: !!options.saveRoiPower }, parallel).strategy
+      ? chooseStrategy({ nChannels, nFreqs: frequencyCount(options), nTimes: info.nTimes, nSessions: 1, output: options.saveRoiPower ? 'roiPower' : 'windows' }, parallel).strategy
       : parallel.strategy;
   if (strategy !== 'sequential') poolFor(parallel);
 }

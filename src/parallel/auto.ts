@@ -6,10 +6,13 @@
  *    pool dispatch and result hand-over cost more than they save.
  * 2. Several sessions and at least as many sessions as jobs → `sessions` (coarsest unit, no
  *    per-channel synchronisation, each worker streams its own session).
- * 3. ROI channels a multiple of the jobs, or at least AUTO_MIN_CHANNELS_PER_JOB per job →
+ * 3. The full ROI power → `frequencies` with batches of ⌈n_freqs / jobs⌉ rows: each task sums its
+ *    rows of the ROI mean itself, in kernel memory, where `channels` must add every row to a
+ *    shared sum in ROI order (measured 1.58–1.61× against 1.22–1.25× for 8 and 16 channels).
+ * 4. ROI channels a multiple of the jobs, or at least AUTO_MIN_CHANNELS_PER_JOB per job →
  *    `channels` (one task per channel, all its frequencies share each block's signal FFT),
- *    unless keeping `jobs` full power rows in flight would exceed the memory budget.
- * 4. Otherwise → `frequencies` with batches of ⌈n_freqs / jobs⌉ rows, which balances uneven
+ *    unless keeping `jobs` channels' power rows in flight would exceed the memory budget.
+ * 5. Otherwise → `frequencies` with batches of ⌈n_freqs / jobs⌉ rows, which balances uneven
  *    channel counts (e.g. 3 channels on 2 cores) at the price of one extra signal FFT per batch.
  */
 import { defaultFrequencyBatch } from './channel-jobs.js';
@@ -29,8 +32,11 @@ export interface ProblemSize {
   nTimes: number;
   /** Sessions in the run (1 for a single session or array). */
   nSessions: number;
-  /** Whether full power rows (n_freqs × n_times per channel) are kept in flight. */
-  fullPower: boolean;
+  /**
+   * What is made of the power: the ROI mean of full power rows (`roiPower`), the ROI mean of the
+   * event windows (`windows`), or every channel's power rows kept as they are (`channelPower`).
+   */
+  output: 'roiPower' | 'windows' | 'channelPower';
 }
 
 export interface AutoChoice {
@@ -56,7 +62,11 @@ export function chooseStrategy(problem: ProblemSize, options: Pick<ResolvedParal
   if (nSessions >= 2 && nSessions >= jobs) {
     return { strategy: 'sessions', batchSize: 1, reason: `${nSessions} sessions >= ${jobs} jobs` };
   }
-  const powerBytes = problem.fullPower ? nFreqs * nTimes * 8 * (jobs + 1) : 0;
+  if (problem.output === 'roiPower') {
+    const batchSize = defaultFrequencyBatch(nFreqs, jobs);
+    return { strategy: 'frequencies', batchSize, reason: `full ROI power: batches of ${batchSize} frequencies, each summed inside its task` };
+  }
+  const powerBytes = problem.output === 'channelPower' ? nFreqs * nTimes * 8 * (jobs + 1) : 0;
   const balanced = nChannels % jobs === 0 || nChannels >= AUTO_MIN_CHANNELS_PER_JOB * jobs;
   if (balanced && powerBytes <= options.maxMemoryBytes) {
     return { strategy: 'channels', batchSize: null, reason: `${nChannels} channels spread evenly over ${jobs} jobs` };

@@ -136,7 +136,7 @@ export function recommendations(runs: readonly BenchRun[], cores: number): strin
       out.push(line + '.');
     }
     const auto = chooseStrategy(
-      { nChannels: seq.nChannels, nFreqs: seq.nFreqs, nTimes: seq.nTimes, nSessions: seq.nSessions, fullPower: seq.nSessions === 1 },
+      { nChannels: seq.nChannels, nFreqs: seq.nFreqs, nTimes: seq.nTimes, nSessions: seq.nSessions, output: seq.nSessions === 1 ? 'roiPower' : 'windows' },
       { jobs: cores, maxMemoryBytes: 4 * 1024 ** 3 },
     );
     const autoRuns = g.runs.filter((r) => r.strategy === auto.strategy && (auto.strategy === 'sequential' || r.jobs === cores));
