@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 
 import { MorletKernel } from '../src/dsp/kernel.js';
+import { createWaveletBank, resolveTfrParams } from '../src/index.js';
 
 /** Forward DFT, e^{−2πi jk/n}, of interleaved complex input. */
 function naiveDft(x: Float64Array): Float64Array {
@@ -70,4 +71,16 @@ test("a lane's result does not depend on the other lane", () => {
     }),
     { numRuns: 5 },
   );
+});
+
+test('wavelet spectra are made once per (parameters, FFT size) and shared by later banks', () => {
+  const params = resolveTfrParams({ nFreqs: 5 }, 200);
+  const a = createWaveletBank(params, 50_000);
+  const b = createWaveletBank(params, 60_000);
+  assert.equal(a.fftSize, b.fftSize);
+  assert.equal(b.spectra, a.spectra, 'same spectra for another length with the same FFT size');
+  assert.notEqual(createWaveletBank(params, 50_000, { fftSize: 2 * a.fftSize }).spectra, a.spectra);
+  assert.notEqual(createWaveletBank(resolveTfrParams({ nFreqs: 5, zeroMean: false }, 200), 50_000).spectra, a.spectra);
+  const fresh = createWaveletBank(resolveTfrParams({ nFreqs: 5, freqRange: [3, 8.0001] }, 200), 50_000);
+  assert.notEqual(fresh.spectra, a.spectra, 'other frequencies, other spectra');
 });

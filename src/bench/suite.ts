@@ -105,7 +105,7 @@ export function workloads(options: SuiteOptions): Workload[] {
           roiChannels: range(k),
           nFreqs: 10,
           freqRange: [3, 8],
-          parallel: channelConfigs(jobs, ['threads'], []),
+          parallel: channelConfigs(jobs, ['threads'], [null]),
         });
       }
     }

@@ -18,7 +18,7 @@
  */
 import { InvalidParameterError } from '../errors.js';
 import { morletKernel } from './kernel.js';
-import { morletWavelet } from './morlet.js';
+import { morletLength, morletWavelet } from './morlet.js';
 
 /** What defines a set of wavelets. */
 export interface WaveletParams {
@@ -95,27 +95,19 @@ function chooseFftSize(nTimes: number, halfWidth: number, nFreqs: number): numbe
   return best;
 }
 
-/** Builds the wavelet spectra and block plan for signals of `nTimes` samples. */
-export function createWaveletBank(params: WaveletParams, nTimes: number, options: WaveletBankOptions = {}): WaveletBank {
-  const { sfreq, freqs, nCycles, zeroMean } = params;
+/**
+ * Wavelet spectra by (sfreq, zero-mean, M, freqs, cycles), most recently used last: they do not
+ * depend on n_times, so the sessions of a rat or repeated calls share them instead of recomputing
+ * (~8 ms for 20 frequencies, 25–30 ms cold). Read-only once made.
+ */
+const spectraCache = new Map<string, Float64Array>();
+const SPECTRA_CACHE_ENTRIES = 8;
+
+/** conj(FFT_M(G_f)) / M of each (centred, zero-padded) wavelet, shape (n_freqs, 2·M), shared memory. */
+function waveletSpectra({ sfreq, freqs, nCycles, zeroMean }: WaveletParams, fftSize: number): Float64Array {
   const nFreqs = freqs.length;
-  if (nCycles.length !== nFreqs) {
-    throw new InvalidParameterError(`n_cycles has ${nCycles.length} values for ${nFreqs} frequencies`);
-  }
-  if (!Number.isInteger(nTimes) || nTimes < 1) {
-    throw new InvalidParameterError(`n_times must be an integer >= 1, got ${nTimes}`);
-  }
   const wavelets = Array.from(freqs, (f, i) => morletWavelet(sfreq, f, nCycles[i]!, zeroMean));
-  const lengths = Int32Array.from(wavelets, (w) => w.re.length);
-  const halfWidth = Math.max(...Array.from(lengths, (l) => (l - 1) / 2));
-  const fftSize = options.fftSize ?? chooseFftSize(nTimes, halfWidth, nFreqs);
-  if (fftSize < 2 * halfWidth + 2 || nextPowerOfTwo(fftSize) !== fftSize) {
-    throw new InvalidParameterError(
-      `fftSize ${fftSize} must be a power of two >= ${2 * halfWidth + 2} (longest wavelet ${2 * halfWidth + 1} samples)`,
-    );
-  }
-  const bytes = nFreqs * 2 * fftSize * Float64Array.BYTES_PER_ELEMENT;
-  const spectra = new Float64Array(new SharedArrayBuffer(bytes));
+  const spectra = new Float64Array(new SharedArrayBuffer(nFreqs * 2 * fftSize * Float64Array.BYTES_PER_ELEMENT));
   const kernel = morletKernel();
   const centred = (f: number): Float64Array => {
     const w = wavelets[f]!;
@@ -138,6 +130,36 @@ export function createWaveletBank(params: WaveletParams, nTimes: number, options
     spectra[i] = spectra[i]! / fftSize;
     spectra[i + 1] = -spectra[i + 1]! / fftSize;
   }
+  return spectra;
+}
+
+/** Builds the wavelet spectra and block plan for signals of `nTimes` samples. */
+export function createWaveletBank(params: WaveletParams, nTimes: number, options: WaveletBankOptions = {}): WaveletBank {
+  const { sfreq, freqs, nCycles, zeroMean } = params;
+  const nFreqs = freqs.length;
+  if (nCycles.length !== nFreqs) {
+    throw new InvalidParameterError(`n_cycles has ${nCycles.length} values for ${nFreqs} frequencies`);
+  }
+  if (!Number.isInteger(nTimes) || nTimes < 1) {
+    throw new InvalidParameterError(`n_times must be an integer >= 1, got ${nTimes}`);
+  }
+  const lengths = Int32Array.from(freqs, (f, i) => morletLength(sfreq, f, nCycles[i]!));
+  const halfWidth = Math.max(...Array.from(lengths, (l) => (l - 1) / 2));
+  const fftSize = options.fftSize ?? chooseFftSize(nTimes, halfWidth, nFreqs);
+  if (fftSize < 2 * halfWidth + 2 || nextPowerOfTwo(fftSize) !== fftSize) {
+    throw new InvalidParameterError(
+      `fftSize ${fftSize} must be a power of two >= ${2 * halfWidth + 2} (longest wavelet ${2 * halfWidth + 1} samples)`,
+    );
+  }
+  const key = [sfreq, zeroMean, fftSize, ...freqs, ...nCycles].join(',');
+  let spectra = spectraCache.get(key);
+  if (spectra === undefined) {
+    spectra = waveletSpectra(params, fftSize);
+    if (spectraCache.size >= SPECTRA_CACHE_ENTRIES) spectraCache.delete(spectraCache.keys().next().value!);
+  } else {
+    spectraCache.delete(key); // re-inserted below as the most recently used
+  }
+  spectraCache.set(key, spectra);
   return {
     sfreq,
     freqs,

@@ -147,6 +147,8 @@ export function recommendations(runs: readonly BenchRun[], cores: number): strin
         `${g.key}: the auto rule picks ${auto.strategy} (${auto.reason}); measured ${fmtSeconds(autoBest.wallSeconds)}, ` +
           (gap <= 1.1 ? 'within 10% of the best method.' : `${gap.toFixed(2)}× the best method's time — the rule's thresholds need revisiting.`),
       );
+    } else {
+      out.push(`${g.key}: the auto rule picks ${auto.strategy} (${auto.reason}), which this run did not measure.`);
     }
   }
   for (const b of breakEven(groups)) {
