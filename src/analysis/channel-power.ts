@@ -128,8 +128,8 @@ export interface RowBatchOutputs {
 
 /**
  * Computes the frequency rows [first, first + count) of every channel, in ROI order, adding each
- * channel's z-scores to the ROI sum as soon as its rows are final — so, unless the power is kept,
- * one channel's rows are held at a time — and divides by the number of channels at the end. This
+ * channel's z-scores to the ROI sum as soon as each row is final — so, unless the power is kept,
+ * one power row is held at a time — and divides by the number of channels at the end. This
  * is the whole sequential path (all rows) and one task of the `frequencies` strategy (a batch of
  * rows); the order of additions is the same either way.
  *

@@ -50,7 +50,8 @@ export interface WaveletBank extends WaveletParams {
   readonly lengths: Int32Array;
   /**
    * conj(FFT_M(G_f)) / M, interleaved complex, shape (n_freqs, 2·M), in a SharedArrayBuffer so
-   * worker threads read the same spectra without a copy.
+   * worker threads read the same spectra without a copy. Shared by every bank of the same
+   * parameters and FFT size (cached): read-only.
    */
   readonly spectra: Float64Array;
 }
