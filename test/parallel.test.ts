@@ -25,6 +25,7 @@ import {
   type ProblemSize,
 } from '../src/index.js';
 import { sharedPool } from '../src/parallel/pool.js';
+import { kernelRoiLimit } from '../src/analysis/channel-power.js';
 import { assertBitwiseEqual } from './helpers.js';
 
 after(() => shutdownPools());
@@ -181,6 +182,20 @@ describe('bitwise identity (property-based)', () => {
       }
     });
   });
+});
+
+test('full-power ROI rows too big for the kernel are added to the output directly, with the same bits', async () => {
+  const s = syntheticSession({ seed: 8, nChannels: 3, nTimes: 5000 });
+  const inKernel = await computeRoiThetaSpectrogram(s, [2, 0, 1], { nFreqs: 4, returnChannelPower: true });
+  const limit = kernelRoiLimit.values;
+  kernelRoiLimit.values = 4999; // below one row: this thread falls back
+  try {
+    const direct = await computeRoiThetaSpectrogram(s, [2, 0, 1], { nFreqs: 4 });
+    assertBitwiseEqual(direct.roiPower, inKernel.roiPower, 'ROI power');
+    assertBitwiseEqual(direct.channelStd, inKernel.channelStd, 'statistics');
+  } finally {
+    kernelRoiLimit.values = limit;
+  }
 });
 
 describe('the auto rule', () => {

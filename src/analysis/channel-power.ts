@@ -148,9 +148,11 @@ export function computeRowBatch(
   const roi = out.roi;
   const nTimes = bank.nTimes;
   const kernel = morletKernel();
-  // Full power: the batch's ROI rows are summed in kernel memory (no copies per row) and
-  // copied to `roi.sum` once at the end.
-  if (roi?.source === 'power') {
+  // Full power: the batch's ROI rows are summed in kernel memory (no copies per row) and copied
+  // to `roi.sum` once at the end — unless they would not fit there, in which case each row is
+  // added to `roi.sum` through the kernel's chunked copies (the same operations, so the same bits).
+  const inKernel = roi?.source === 'power' && count * nTimes <= kernelRoiLimit.values;
+  if (inKernel) {
     kernel.prepare(bank);
     kernel.reserveRoiRows(nTimes, count * nTimes);
   }
@@ -161,19 +163,30 @@ export function computeRowBatch(
     const kept = out.channels[c]!;
     const channel: ChannelOutputs = { ...kept, windows };
     const addRow =
-      roi?.source === 'power' ? (r: number, power: Float64Array) => kernel.addZRowResident(r * nTimes, power, kept.mean[r]!, kept.std[r]!) : undefined;
+      roi?.source !== 'power'
+        ? undefined
+        : inKernel
+          ? (r: number, power: Float64Array) => kernel.addZRowResident(r * nTimes, power, kept.mean[r]!, kept.std[r]!)
+          : (r: number, power: Float64Array) =>
+              accumulateZRows(roi.sum.subarray(r * nTimes, (r + 1) * nTimes), power, kept.mean.subarray(r, r + 1), kept.std.subarray(r, r + 1), nTimes);
     computeChannelRows(signals[c]!, bank, first, count, channel, layout, addRow);
     if (roi?.source === 'windows') accumulateZRows(roi.sum, windows!, kept.mean, kept.std, layout!.windowSamples);
   }
-  if (roi?.source === 'power') {
+  if (inKernel) {
     const sum = kernel.roiView(count * nTimes);
     divideRows(sum, signals.length);
-    roi.sum.set(sum);
+    roi!.sum.set(sum);
     releaseLargeKernel();
   } else if (roi !== null) {
     divideRows(roi.sum, signals.length);
   }
 }
+
+/**
+ * Most ROI values a batch sums in kernel memory (2^27 values = 1 GiB; wasm32 memory ends at
+ * 4 GiB); bigger batches add each row to the output directly. An object so tests can lower it.
+ */
+export const kernelRoiLimit = { values: 2 ** 27 };
 
 /**
  * Copies rows held compactly, shape (n_groups, count, rowLength), to the rows
