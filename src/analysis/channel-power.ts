@@ -167,8 +167,7 @@ export function computeRowBatch(
         ? undefined
         : inKernel
           ? (r: number, power: Float64Array) => kernel.addZRowResident(r * nTimes, power, kept.mean[r]!, kept.std[r]!)
-          : (r: number, power: Float64Array) =>
-              accumulateZRows(roi.sum.subarray(r * nTimes, (r + 1) * nTimes), power, kept.mean.subarray(r, r + 1), kept.std.subarray(r, r + 1), nTimes);
+          : (r: number, power: Float64Array) => accumulateZRow(roi.sum, r, power, kept.mean, kept.std);
     computeChannelRows(signals[c]!, bank, first, count, channel, layout, addRow);
     if (roi?.source === 'windows') accumulateZRows(roi.sum, windows!, kept.mean, kept.std, layout!.windowSamples);
   }
@@ -187,6 +186,25 @@ export function computeRowBatch(
  * 4 GiB); bigger batches add each row to the output directly. An object so tests can lower it.
  */
 export const kernelRoiLimit = { values: 2 ** 27 };
+
+/**
+ * Rows [first, first + count) of channel `c` in a buffer of shape (n_channels, nRows, size): a view.
+ * Statistics have size 1, power rows size n_times; a compact buffer holding only a batch has
+ * nRows = count and first = 0.
+ */
+export function rowsOfChannel(all: Float64Array, c: number, nRows: number, first: number, count: number, size: number): Float64Array {
+  const at = (c * nRows + first) * size;
+  return all.subarray(at, at + count * size);
+}
+
+/**
+ * `sum[r, t] += (power[t] − mean[r]) / std[r]` for one row r of a (rows, n_times) sum, with
+ * n_times = power.length: a single row of {@link accumulateZRows}.
+ */
+export function accumulateZRow(sum: Float64Array, r: number, power: Float64Array, mean: Float64Array, std: Float64Array): void {
+  const n = power.length;
+  morletKernel().addZRow(sum.subarray(r * n, (r + 1) * n), power, mean[r]!, std[r]!);
+}
 
 /**
  * Copies rows held compactly, shape (n_groups, count, rowLength), to the rows

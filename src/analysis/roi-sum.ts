@@ -7,7 +7,7 @@
  * - {@link addRowInTurn}: in worker threads on a shared sum, taking turns row by row with Atomics
  *   (full power, so that no channel's rows wait in a buffer).
  */
-import { accumulateZRows, divideRows, type ChannelOutputs } from './channel-power.js';
+import { accumulateZRow, accumulateZRows, divideRows, type ChannelOutputs } from './channel-power.js';
 
 /** Shape of the ROI reduction; the sum has shape (n_groups, n_freqs, rowLength). */
 export interface RoiSumLayout {
@@ -87,9 +87,8 @@ export function addRowInTurn(shared: SharedRoiSum, position: number, r: number, 
     if (Atomics.load(control, 0) !== 0) throw new RoiSumAborted('ROI reduction aborted');
     Atomics.wait(turns, r, turn, 200);
   }
-  const row = shared.sum.subarray(r * rowLength, (r + 1) * rowLength);
-  accumulateZRows(row, power, mean.subarray(r, r + 1), std.subarray(r, r + 1), rowLength);
-  if (position === nRoi - 1) divideRows(row, nRoi);
+  accumulateZRow(shared.sum, r, power, mean, std);
+  if (position === nRoi - 1) divideRows(shared.sum.subarray(r * rowLength, (r + 1) * rowLength), nRoi);
   Atomics.store(turns, r, position + 1);
   Atomics.notify(turns, r);
 }

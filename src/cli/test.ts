@@ -47,7 +47,7 @@ export function registerTest(program: Command, setExitCode: (code: number) => vo
     .option('--real <FILE.pkl>', "a session of the lab's data file: channels 0–5, 15 freqs")
     .option('--session <K>', 'session index for --real', '0')
     .option('--scalability', '4/8/16 channels × 20k/50k samples, 10 freqs')
-    .option('--full', '32 ch × 100,000 samples, ROIs of 4/8/16 channels, 20 freqs, batches 2/4/8, and the sessions strategy')
+    .option('--full', '32 ch × 100,000 samples, ROIs of 4/8/16 channels, 20 freqs, frequency batches of ⌈n_freqs / jobs⌉ and 5, and the sessions strategy')
     .option('--output-dir <DIR>', 'where reports go (default results/parallelism)')
     .option('--output_dir <DIR>', 'alias of --output-dir')
     .option('--jobs <list>', 'job counts to measure, e.g. 1,2,4,auto', '1,2,auto')

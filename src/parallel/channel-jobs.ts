@@ -15,7 +15,7 @@
  * and the ROI sum all live in SharedArrayBuffers; a worker reads its channels and writes its rows
  * in place. Processes: a task's signals are copied to the child and its rows copied back.
  */
-import { computeRowBatch, scatterRows, type ChannelOutputs, type WindowLayout } from '../analysis/channel-power.js';
+import { computeRowBatch, rowsOfChannel, scatterRows, type ChannelOutputs, type WindowLayout } from '../analysis/channel-power.js';
 import { abortRoiSum, OrderedRoiSum, sharedRoiSum, type RoiSumLayout } from '../analysis/roi-sum.js';
 import type { WaveletBank } from '../dsp/convolve.js';
 import type { ResolvedParallelOptions } from './options.js';
@@ -88,6 +88,8 @@ interface Run {
   channelStd: Float64Array;
   keptPower: Float64Array | null;
   roiMean: Float64Array | null;
+  /** Values of one channel's event windows, (n_windows, n_freqs, window_samples); 0 without windows. */
+  windowSize: number;
   maxMemoryBytes: number;
   jobCount: number;
 }
@@ -121,9 +123,9 @@ export async function runChannelJobs(jobs: ChannelJobs, options: ChannelStrategy
       nFreqs,
       {
         channels: jobs.signals.map((_, c) => ({
-          mean: channelMean.subarray(c * nFreqs, (c + 1) * nFreqs),
-          std: channelStd.subarray(c * nFreqs, (c + 1) * nFreqs),
-          power: keptPower?.subarray(c * nFreqs * nTimes, (c + 1) * nFreqs * nTimes) ?? null,
+          mean: rowsOfChannel(channelMean, c, nFreqs, 0, nFreqs, 1),
+          std: rowsOfChannel(channelStd, c, nFreqs, 0, nFreqs, 1),
+          power: keptPower === null ? null : rowsOfChannel(keptPower, c, nFreqs, 0, nFreqs, nTimes),
         })),
         roi: source === null ? null : { source, sum: roiMean! },
       },
@@ -141,6 +143,7 @@ export async function runChannelJobs(jobs: ChannelJobs, options: ChannelStrategy
     channelStd,
     keptPower,
     roiMean,
+    windowSize,
     maxMemoryBytes: options.maxMemoryBytes,
     jobCount: options.jobs,
   };
@@ -232,10 +235,11 @@ async function runRowBatches(run: Run, batchRows: number): Promise<void> {
     });
     if (reply === null) return; // threads: everything is in place
     for (let c = 0; c < nChannels; c++) {
-      channelMean.set(reply.mean.subarray(c * count, (c + 1) * count), c * nFreqs + first);
-      channelStd.set(reply.std.subarray(c * count, (c + 1) * count), c * nFreqs + first);
+      // The reply is compact over the batch's rows: (n_channels, count, …).
+      rowsOfChannel(channelMean, c, nFreqs, first, count, 1).set(rowsOfChannel(reply.mean, c, count, 0, count, 1));
+      rowsOfChannel(channelStd, c, nFreqs, first, count, 1).set(rowsOfChannel(reply.std, c, count, 0, count, 1));
       if (keptPower !== null && reply.power !== null) {
-        keptPower.set(reply.power.subarray(c * count * nTimes, (c + 1) * count * nTimes), (c * nFreqs + first) * nTimes);
+        rowsOfChannel(keptPower, c, nFreqs, first, count, nTimes).set(rowsOfChannel(reply.power, c, count, 0, count, nTimes));
       }
     }
     if (roiMean !== null && reply.roiSum !== null) scatterRows(roiMean, reply.roiSum, nFreqs, first, count, rowLength);
@@ -244,12 +248,11 @@ async function runRowBatches(run: Run, batchRows: number): Promise<void> {
 
 /** The `channels` strategy: one task per channel, all rows; the ROI mean is added in ROI order. */
 async function runChannels(run: Run): Promise<void> {
-  const { jobs, threads, channelMean, channelStd, keptPower, roiMean } = run;
+  const { jobs, threads, channelMean, channelStd, keptPower, roiMean, windowSize } = run;
   const { bank, layout } = jobs;
   const nFreqs = bank.freqs.length;
   const nTimes = bank.nTimes;
   const source = jobs.roi?.source ?? null;
-  const windowSize = layout === null ? 0 : layout.starts.length * nFreqs * layout.windowSamples;
   const channelPowerSize = nFreqs * nTimes;
   const wantPower = keptPower !== null || source === 'power';
   let roiLayout: RoiSumLayout | null = null;
@@ -257,8 +260,6 @@ async function runChannels(run: Run): Promise<void> {
   const workersAddPower = threads && source === 'power';
   const ordered = roiLayout !== null && !workersAddPower ? new OrderedRoiSum(roiMean!, roiLayout) : null;
   const sharedSum = workersAddPower ? sharedRoiSum(roiMean!, jobs.signals.length, nFreqs, nTimes) : null;
-  const viewOf = (all: Float64Array | null, c: number, size: number): Float64Array | null =>
-    all === null ? null : all.subarray(c * size, (c + 1) * size);
   // At most one task per worker also keeps the turns deadlock-free: every task whose turn
   // another waits for is running. Under threads a task holds one power row (reduced row by row)
   // or its windows; a process holds the channel's rows.
@@ -269,9 +270,9 @@ async function runChannels(run: Run): Promise<void> {
     maxInFlight(run, perTaskBytes),
     async (c) => {
       const label = jobs.names[c]!;
-      const mean = channelMean.subarray(c * nFreqs, (c + 1) * nFreqs);
-      const std = channelStd.subarray(c * nFreqs, (c + 1) * nFreqs);
-      const kept = viewOf(keptPower, c, channelPowerSize);
+      const mean = rowsOfChannel(channelMean, c, nFreqs, 0, nFreqs, 1);
+      const std = rowsOfChannel(channelStd, c, nFreqs, 0, nFreqs, 1);
+      const kept = keptPower === null ? null : rowsOfChannel(keptPower, c, nFreqs, 0, nFreqs, nTimes);
       const sharedWindows = threads && layout !== null ? float64(windowSize, true) : null;
       const task: ChannelTask = {
         label,

@@ -3,7 +3,7 @@
  * in either). It only runs the pure compute functions on the data it is handed.
  */
 import workerpool from 'workerpool';
-import { computeChannelRows, computeRowBatch, scatterRows, type ChannelOutputs, type RowBatchOutputs } from '../analysis/channel-power.js';
+import { computeChannelRows, computeRowBatch, rowsOfChannel, scatterRows, type ChannelOutputs, type RowBatchOutputs } from '../analysis/channel-power.js';
 import { addRowInTurn } from '../analysis/roi-sum.js';
 import { EegParallelError } from '../errors.js';
 import { injectFault } from './faults.js';
@@ -69,7 +69,7 @@ function rowBatch(task: RowBatchTask): RowBatchReply | WorkerErrorReply | null {
     let reply: RowBatchReply | null = null;
     if (shared !== null) {
       // Threads: statistics, kept power and a full-power ROI sum are views of this batch's rows.
-      const rows = (all: Float64Array, c: number, size: number) => all.subarray((c * nFreqs + first) * size, (c * nFreqs + first + count) * size);
+      const rows = (all: Float64Array, c: number, size: number) => rowsOfChannel(all, c, nFreqs, first, count, size);
       out = {
         channels: task.signals.map((_, c) => ({
           mean: rows(shared.mean, c, 1),
@@ -87,9 +87,9 @@ function rowBatch(task: RowBatchTask): RowBatchReply | WorkerErrorReply | null {
       const power = task.keepPower ? new Float64Array(nChannels * count * nTimes) : null;
       out = {
         channels: task.signals.map((_, c) => ({
-          mean: mean.subarray(c * count, (c + 1) * count),
-          std: std.subarray(c * count, (c + 1) * count),
-          power: power === null ? null : power.subarray(c * count * nTimes, (c + 1) * count * nTimes),
+          mean: rowsOfChannel(mean, c, count, 0, count, 1),
+          std: rowsOfChannel(std, c, count, 0, count, 1),
+          power: power === null ? null : rowsOfChannel(power, c, count, 0, count, nTimes),
         })),
         roi: task.roi === null ? null : { source: task.roi, sum: new Float64Array(roiSize) },
       };
