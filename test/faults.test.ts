@@ -42,9 +42,11 @@ const BACKENDS: Backend[] = ['threads', 'processes'];
 
 describe('faults in channel tasks', () => {
   for (const backend of BACKENDS) {
+    // Faults are injected into workers: under threads, keep the calling thread out of the tasks.
+    const workersOnly = backend === 'threads' ? { callerComputes: false } : {};
     test(`${backend}: a task that throws fails the run but not the pool`, async () => {
       await withFault('throw:channel 2', async () => {
-        const options = { nFreqs: 3, strategy: 'channels' as const, backend, jobs: 2 };
+        const options = { nFreqs: 3, strategy: 'channels' as const, backend, jobs: 2, ...workersOnly };
         await assert.rejects(computeRoiThetaSpectrogram(session, [0, 1, 2, 3], options), /task channel 2 failed in a worker: injected fault in channel 2/);
         // The same pool (same workers) still serves work that avoids the faulty channel.
         const ok = await computeRoiThetaSpectrogram(session, [0, 1, 3], options);
@@ -55,7 +57,7 @@ describe('faults in channel tasks', () => {
 
     test(`${backend}: a worker that exits is reported with its channel and rows`, async () => {
       await withFault('exit:channel 1, frequency rows 2–3', async () => {
-        const options = { nFreqs: 4, strategy: 'frequencies' as const, batchSize: 2, backend, jobs: 2 };
+        const options = { nFreqs: 4, strategy: 'frequencies' as const, batchSize: 2, backend, jobs: 2, ...workersOnly };
         await assert.rejects(
           computeRoiThetaSpectrogram(session, [0, 1, 2], options),
           (e: unknown) => e instanceof WorkerCrashError && e.label === 'channel 1, frequency rows 2–3' && /worker died while computing channel 1/.test(e.message),
@@ -68,7 +70,7 @@ describe('faults in channel tasks', () => {
     test(`${backend}: a worker out of memory is reported, not a crash of the run`, async () => {
       await withFault('oom:channel 0', async () => {
         await assert.rejects(
-          computeRoiThetaSpectrogram(session, [0, 1], { nFreqs: 2, strategy: 'channels', backend, jobs: 2, workerHeapLimitMb: 64 }),
+          computeRoiThetaSpectrogram(session, [0, 1], { nFreqs: 2, strategy: 'channels', backend, jobs: 2, workerHeapLimitMb: 64, ...workersOnly }),
           (e: unknown) => e instanceof WorkerCrashError && e.label === 'channel 0',
         );
       });
@@ -76,13 +78,25 @@ describe('faults in channel tasks', () => {
   }
 });
 
+test('threads: a task that throws on the calling thread fails the run, names the task, and the next run works', async () => {
+  // jobs 1 with callerComputes: no worker, every task runs on this thread.
+  const options = { nFreqs: 3, strategy: 'channels' as const, jobs: 1, callerComputes: true };
+  await withFault('throw:channel 2', async () => {
+    await assert.rejects(computeRoiThetaSpectrogram(session, [0, 1, 2, 3], options), /^Error: task channel 2 failed: injected fault in channel 2$/m);
+    const ok = await computeRoiThetaSpectrogram(session, [0, 1, 3], options);
+    const seq = await computeRoiThetaSpectrogram(session, [0, 1, 3], { nFreqs: 3 });
+    assertBitwiseEqual(ok.roiPower, seq.roiPower, 'after a throwing task');
+  });
+});
+
 describe('faults in session tasks', () => {
   for (const backend of BACKENDS) {
+    const workersOnly = backend === 'threads' ? { callerComputes: false } : {};
     test(`${backend}: a dead worker fails its session only; the rat run continues`, async () => {
       const sessions = [0, 1, 2, 3].map((index) => ({ index, session: syntheticSession({ seed: 20 + index, nChannels: 2, nTimes: 5000, nEvents: 6 }) }));
       const options = { roi: { channels: [0, 1] }, nFreqs: 3 };
       const reference = await analyzeRat('9151', sessions.filter((s) => s.index !== 1), options);
-      const rat = await withFault('exit:session 1', () => analyzeRat('9151', sessions, { ...options, strategy: 'sessions', backend, jobs: 2 }));
+      const rat = await withFault('exit:session 1', () => analyzeRat('9151', sessions, { ...options, strategy: 'sessions', backend, jobs: 2, ...workersOnly }));
       assert.deepEqual(rat.failed.map((f) => [f.index, f.kind]), [[1, 'worker-crashed']]);
       assert.match(rat.failed[0]!.reason, /worker died while computing session 1/);
       assert.deepEqual(rat.sessions.map((s) => s.sessionIndex), [0, 2, 3]);

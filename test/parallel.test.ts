@@ -33,13 +33,20 @@ after(() => shutdownPools());
 const CORES = availableCores();
 const BACKENDS: Backend[] = ['threads', 'processes'];
 
+/** With threads, with and without the calling thread computing tasks. */
+const withCaller = <T extends { backend: Backend }>(p: T, callerComputes: boolean): T & { callerComputes?: boolean } =>
+  p.backend === 'threads' ? { ...p, callerComputes } : p;
+
 /** A random parallel configuration of the channel-level strategies. */
-const channelParallel = fc.record({
-  strategy: fc.constantFrom('channels' as const, 'frequencies' as const, 'auto' as const),
-  backend: fc.constantFrom(...BACKENDS),
-  jobs: fc.integer({ min: 1, max: CORES + 1 }),
-  batchSize: fc.option(fc.integer({ min: 1, max: 9 }), { nil: undefined }),
-});
+const channelParallel = fc
+  .record({
+    strategy: fc.constantFrom('channels' as const, 'frequencies' as const, 'auto' as const),
+    backend: fc.constantFrom(...BACKENDS),
+    jobs: fc.integer({ min: 1, max: CORES + 1 }),
+    batchSize: fc.option(fc.integer({ min: 1, max: 9 }), { nil: undefined }),
+    callerComputes: fc.boolean(),
+  })
+  .map(({ callerComputes, ...p }) => withCaller(p, callerComputes));
 
 /** A random small recording and time-frequency problem. */
 const problem = fc
@@ -152,8 +159,10 @@ describe('bitwise identity (property-based)', () => {
           fc.constantFrom(...BACKENDS),
           fc.integer({ min: 1, max: CORES + 1 }),
           fc.integer({ min: 1, max: 6 }),
-          async (backend, jobs, batchSize) => {
-            const parallel = await analyzeRat('9151', sessions, { ...options, strategy: 'sessions', backend, jobs, batchSize });
+          fc.boolean(),
+          async (backend, jobs, batchSize, callerComputes) => {
+            const par = withCaller({ strategy: 'sessions' as const, backend, jobs, batchSize }, callerComputes);
+            const parallel = await analyzeRat('9151', sessions, { ...options, ...par });
             assert.deepEqual(parallel.failed, seq.failed);
             assert.deepEqual(parallel.sessions.map((s) => s.sessionIndex), seq.sessions.map((s) => s.sessionIndex));
             parallel.sizes.forEach((z, i) => assertBitwiseEqual(z.mean, seq.sizes[i]!.mean, `rat mean size ${z.label}`));
@@ -170,9 +179,12 @@ describe('bitwise identity (property-based)', () => {
     const seq = await computeRoiThetaSpectrogram(s, [0, 1, 2], options);
     const configs: ParallelOptions[] = [];
     for (const backend of BACKENDS) {
-      for (let jobs = 1; jobs <= CORES + 1; jobs++) {
-        configs.push({ strategy: 'channels', backend, jobs });
-        for (const batchSize of [1, 2, 3, 5]) configs.push({ strategy: 'frequencies', backend, jobs, batchSize });
+      for (const callerComputes of backend === 'threads' ? [true, false] : [false]) {
+        const where = backend === 'threads' ? { callerComputes } : {};
+        for (let jobs = 1; jobs <= CORES + 1; jobs++) {
+          configs.push({ strategy: 'channels', backend, jobs, ...where });
+          for (const batchSize of [1, 2, 3, 5]) configs.push({ strategy: 'frequencies', backend, jobs, batchSize, ...where });
+        }
       }
     }
     await withoutWarnings(async () => {
@@ -218,13 +230,14 @@ describe('the auto rule', () => {
 describe('pool lifecycle and options', () => {
   test('one long-lived pool is reused across calls', async () => {
     const s = syntheticSession({ seed: 1, nChannels: 2, nTimes: 3000 });
-    const pool = sharedPool({ backend: 'threads', jobs: 2 });
-    await computeRoiThetaSpectrogram(s, [0, 1], { strategy: 'channels', jobs: 2, nFreqs: 3 });
-    const workers = pool.workerCount;
-    assert.ok(workers >= 1 && workers <= 2, `workers ${workers}`);
-    for (let i = 0; i < 5; i++) await computeRoiThetaSpectrogram(s, [0, 1], { strategy: 'channels', jobs: 2, nFreqs: 3 });
-    assert.equal(sharedPool({ backend: 'threads', jobs: 2 }), pool, 'same pool object');
-    assert.ok(pool.workerCount <= 2, 'no worker per call');
+    for (const callerComputes of [true, false]) {
+      const pool = sharedPool({ backend: 'threads', jobs: 2, callerComputes });
+      const workers = callerComputes ? 1 : 2; // the calling thread is the second computing thread
+      for (let i = 0; i < 5; i++) await computeRoiThetaSpectrogram(s, [0, 1], { strategy: 'channels', jobs: 2, nFreqs: 3, callerComputes });
+      assert.equal(sharedPool({ backend: 'threads', jobs: 2, callerComputes }), pool, 'same pool object');
+      assert.equal(pool.workerCount, workers, `callerComputes ${callerComputes}: workers started once, none per call`);
+    }
+    assert.throws(() => resolveParallelOptions({ backend: 'processes', callerComputes: true }), /callerComputes applies to the threads backend only/);
   });
 
   test('jobs of 0, negative or non-integer is a clear error', () => {

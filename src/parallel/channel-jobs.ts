@@ -230,8 +230,11 @@ async function runRowBatches(run: Run, batchRows: number): Promise<void> {
       const at = threads ? Atomics.load(progress, 0) : position;
       return at < 0 ? label : `${jobs.names[at]}, ${label}`;
     };
-    const reply = await run.pool.run<RowBatchReply | null>(METHOD_ROW_BATCH, task, crashLabel, (event) => {
-      position = (event as ProgressEvent).position;
+    const reply = await run.pool.run<RowBatchReply | null>(METHOD_ROW_BATCH, task, {
+      label: crashLabel,
+      onEvent: (event) => {
+        position = (event as ProgressEvent).position;
+      },
     });
     if (reply === null) return; // threads: everything is in place
     for (let c = 0; c < nChannels; c++) {
@@ -284,7 +287,7 @@ async function runChannels(run: Run): Promise<void> {
           ? { mean, std, keptPower: kept, windows: sharedWindows, roi: sharedSum === null ? null : { sum: sharedSum, position: c } }
           : null,
       };
-      const reply = await run.pool.run<ChannelReply | null>(METHOD_CHANNEL, task, () => label);
+      const reply = await run.pool.run<ChannelReply | null>(METHOD_CHANNEL, task, { label: () => label, waitsForEarlierTasks: sharedSum !== null });
       let out: ChannelOutputs;
       if (reply === null) {
         // Threads: everything is in place; only the windows' ROI sum is left to this thread.

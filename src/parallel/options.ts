@@ -16,7 +16,10 @@ export const BACKENDS: readonly Backend[] = ['threads', 'processes'];
 export interface ParallelOptions {
   /** Default `sequential` in the library; the CLI defaults to `auto`. */
   strategy?: Strategy;
-  /** Workers (default: available cores). More than the cores is allowed, with a warning. */
+  /**
+   * Threads computing at once (default: available cores). More than the cores is allowed, with a
+   * warning.
+   */
   jobs?: number;
   /** Default `threads`. */
   backend?: Backend;
@@ -26,6 +29,12 @@ export interface ParallelOptions {
   maxMemoryBytes?: number;
   /** Per-worker JavaScript heap limit, MiB (default: Node's); a worker exceeding it dies cleanly. */
   workerHeapLimitMb?: number;
+  /**
+   * Threads backend: the calling thread computes tasks too, beside `jobs − 1` workers (default
+   * true). Set false to keep the calling thread's event loop free during a parallel call, at the
+   * cost of one more worker. The `processes` backend never computes on the calling thread.
+   */
+  callerComputes?: boolean;
 }
 
 /** Options with every default filled in and validated. */
@@ -36,6 +45,7 @@ export interface ResolvedParallelOptions {
   batchSize: number | null;
   maxMemoryBytes: number;
   workerHeapLimitMb: number | null;
+  callerComputes: boolean;
 }
 
 export const DEFAULT_MAX_MEMORY_BYTES = 4 * 1024 ** 3;
@@ -84,7 +94,11 @@ export function resolveParallelOptions(options: ParallelOptions = {}): ResolvedP
   if (workerHeapLimitMb !== null && (!Number.isInteger(workerHeapLimitMb) || workerHeapLimitMb < 16)) {
     throw new InvalidParameterError(`worker heap limit must be an integer >= 16 MiB, got ${workerHeapLimitMb}`);
   }
-  return { strategy, jobs, backend, batchSize, maxMemoryBytes, workerHeapLimitMb };
+  if (options.callerComputes === true && backend === 'processes') {
+    throw new InvalidParameterError('callerComputes applies to the threads backend only; the processes backend computes in child processes');
+  }
+  const callerComputes = backend === 'threads' && (options.callerComputes ?? true);
+  return { strategy, jobs, backend, batchSize, maxMemoryBytes, workerHeapLimitMb, callerComputes };
 }
 
 /** Parses sizes like `4G`, `512M`, `1.5GiB`, `1000000` (bytes). */

@@ -15,7 +15,8 @@ import { fileURLToPath } from 'node:url';
 import workerpool from 'workerpool';
 import { EegParallelError } from '../errors.js';
 import type { Backend, ResolvedParallelOptions } from './options.js';
-import type { WorkerErrorReply } from './tasks.js';
+import { TASK_METHODS } from './methods.js';
+import { METHOD_READY, type WorkerErrorReply } from './tasks.js';
 
 /** A worker died (exit, crash, out of memory) while running a task. */
 export class WorkerCrashError extends EegParallelError {
@@ -29,54 +30,125 @@ export class WorkerCrashError extends EegParallelError {
 /** Options identifying a pool. */
 export interface PoolOptions {
   backend: Backend;
+  /** Threads computing at once: the workers, plus the calling thread when `callerComputes`. */
   jobs: number;
   /** Per-worker JS heap limit, MiB (threads: resourceLimits; processes: --max-old-space-size). */
   workerHeapLimitMb?: number;
+  /**
+   * Threads only: the calling thread runs tasks too, so `jobs` threads compute with `jobs − 1`
+   * workers. On a 2-core machine the calling thread is otherwise idle while workers compute, and
+   * each worker costs ~50 ms of start-up CPU and ~13 MB (docs/performance.md). While it runs a
+   * task its event loop waits (a signal handler, for one, runs after the task).
+   */
+  callerComputes?: boolean;
 }
 
 const WORKER_SCRIPT = fileURLToPath(new URL('./worker.js', import.meta.url));
 
-/** A pool of `jobs` workers of one backend. */
+/** Where a task went, and its reply. */
+interface Started {
+  where: 'worker' | 'caller';
+  reply: Promise<unknown>;
+}
+
+/** How {@link ComputePool.run} reports on and places a task. */
+export interface RunOptions {
+  /** What the task computes, for errors ("channel 3"); called when needed, so it can say how far it got. */
+  label: () => string;
+  /** Receives the worker's progress events (processes). */
+  onEvent?: (payload: unknown) => void;
+  /**
+   * The task may block until tasks submitted before it have done part of their work (the ROI
+   * turns of roi-sum.ts). The calling thread then takes it only when no worker is busy: blocked,
+   * it could not hand a starting worker its task, nor abort the run if a worker died.
+   */
+  waitsForEarlierTasks?: boolean;
+}
+
+/** A task waiting for a worker or the calling thread. */
+interface QueuedTask {
+  method: string;
+  task: unknown;
+  options: RunOptions;
+  start: (started: Started) => void;
+}
+
+/** A pool of `jobs` computing threads or processes of one backend. */
 export class ComputePool {
   readonly backend: Backend;
   readonly jobs: number;
-  private readonly pool: workerpool.Pool;
+  readonly callerComputes: boolean;
+  /** Null when the calling thread is the only one (threads, jobs 1, callerComputes). */
+  private readonly pool: workerpool.Pool | null;
+  private readonly workers: number;
+  /** Tasks waiting, in submission order: workers and the calling thread take them from the front. */
+  private readonly queue: QueuedTask[] = [];
+  private workersBusy = 0;
+  private callerBusy = false;
+  private callerScheduled = false;
+  /** Every worker has started (answered METHOD_READY). */
+  private workersReady: boolean;
   private closed = false;
 
   constructor(options: PoolOptions) {
     this.backend = options.backend;
     this.jobs = options.jobs;
+    this.callerComputes = options.backend === 'threads' && (options.callerComputes ?? false);
+    this.workers = options.jobs - (this.callerComputes ? 1 : 0);
     const heap = options.workerHeapLimitMb;
-    this.pool = workerpool.pool(WORKER_SCRIPT, {
-      maxWorkers: options.jobs,
-      // Start every worker now: a caller can create the pool early (e.g. while it reads data)
-      // so that worker start-up overlaps with other work instead of delaying the first tasks.
-      minWorkers: options.jobs,
-      workerType: options.backend === 'threads' ? 'thread' : 'process',
-      workerTerminateTimeout: 2000,
-      ...(options.backend === 'threads'
-        ? { workerThreadOpts: heap === undefined ? {} : { resourceLimits: { maxOldGenerationSizeMb: heap } } }
-        : {
-            forkOpts: {
-              serialization: 'advanced',
-              execArgv: heap === undefined ? [] : [`--max-old-space-size=${heap}`],
-            },
-          }),
-    });
+    this.pool =
+      this.workers === 0
+        ? null
+        : workerpool.pool(WORKER_SCRIPT, {
+            maxWorkers: this.workers,
+            // Start every worker now: a caller can create the pool early (e.g. while it reads
+            // data) so that worker start-up overlaps with other work instead of delaying the
+            // first tasks.
+            minWorkers: this.workers,
+            workerType: options.backend === 'threads' ? 'thread' : 'process',
+            workerTerminateTimeout: 2000,
+            ...(options.backend === 'threads'
+              ? { workerThreadOpts: heap === undefined ? {} : { resourceLimits: { maxOldGenerationSizeMb: heap } } }
+              : {
+                  forkOpts: {
+                    serialization: 'advanced',
+                    execArgv: heap === undefined ? [] : [`--max-old-space-size=${heap}`],
+                  },
+                }),
+          });
+    this.workersReady = this.pool === null || !this.callerComputes;
+    if (!this.workersReady) {
+      // A blocked calling thread could not hand a starting worker its first task (workerpool
+      // sends it when the worker reports ready), so it computes only once every worker is up.
+      const ready = Array.from({ length: this.workers }, () => this.pool!.exec(METHOD_READY, []));
+      Promise.all(ready).then(
+        () => {
+          this.workersReady = true;
+          this.dispatch();
+        },
+        () => {}, // a worker that fails to start fails the tasks sent to it
+      );
+    }
   }
 
   /**
-   * Runs `method` on `task` in a worker. A user-facing error thrown by the task comes back as the
-   * same EegParallelError kind; a dead worker becomes a WorkerCrashError naming `label` (called
-   * then, so that it can say how far the task got). `onEvent` receives the worker's progress events.
+   * Runs `method` on `task` in a worker, or on the calling thread when every worker is busy and
+   * `callerComputes`. A user-facing error thrown by the task comes back as the same
+   * EegParallelError kind; a dead worker becomes a WorkerCrashError naming the task's label.
    */
-  async run<T>(method: string, task: unknown, label: () => string, onEvent?: (payload: unknown) => void): Promise<T> {
+  async run<T>(method: string, task: unknown, options: RunOptions): Promise<T> {
     if (this.closed) throw new Error('eeg-parallel: the worker pool was shut down');
+    const { label } = options;
+    const { where, reply: pending } = await new Promise<Started>((start) => {
+      this.queue.push({ method, task, options, start });
+      this.dispatch();
+    });
     let reply: unknown;
     try {
-      reply = await this.pool.exec(method, [task], onEvent === undefined ? undefined : { on: onEvent });
+      reply = await pending;
     } catch (e) {
       const message = (e as Error)?.message ?? String(e);
+      if (where === 'caller') throw new Error(`task ${label()} failed: ${message}`, { cause: e });
       if (/terminated unexpectedly|out of memory|ERR_WORKER_OUT_OF_MEMORY|exited/i.test(message)) {
         throw new WorkerCrashError(label(), message.replace(/\s+/g, ' ').trim());
       }
@@ -89,33 +161,80 @@ export class ComputePool {
     return reply as T;
   }
 
+  /** Hands queued tasks to free workers, and wakes the calling thread for the rest. */
+  private dispatch(): void {
+    while (this.queue.length > 0 && this.workersBusy < this.workers) {
+      const next = this.queue.shift()!;
+      const { onEvent } = next.options;
+      this.workersBusy++;
+      const reply = this.pool!.exec(next.method, [next.task], onEvent === undefined ? undefined : { on: onEvent });
+      reply.then(
+        () => this.release('worker'),
+        () => this.release('worker'),
+      );
+      next.start({ where: 'worker', reply });
+    }
+    if (this.queue.length > 0 && this.callerComputes && !this.callerBusy && !this.callerScheduled) {
+      this.callerScheduled = true;
+      setImmediate(() => this.computeOnCaller());
+    }
+  }
+
+  /**
+   * Runs the next queued task on this thread: the same function a worker would run, on the same
+   * buffers. Called from setImmediate, i.e. after the event loop has handled the replies that
+   * workers sent meanwhile, so a worker that became free has already taken the next task.
+   */
+  private computeOnCaller(): void {
+    this.callerScheduled = false;
+    const next = this.queue[0];
+    // Otherwise dispatch() calls again when the workers are up or one is free.
+    if (next === undefined || this.closed || !this.workersReady) return;
+    if (next.options.waitsForEarlierTasks === true && this.workersBusy > 0) return;
+    this.queue.shift();
+    this.callerBusy = true;
+    const method = TASK_METHODS[next.method as keyof typeof TASK_METHODS] as (task: unknown) => unknown;
+    const reply = (async () => method(next.task))();
+    reply.then(
+      () => this.release('caller'),
+      () => this.release('caller'),
+    );
+    next.start({ where: 'caller', reply });
+  }
+
+  private release(who: 'worker' | 'caller'): void {
+    if (who === 'worker') this.workersBusy--;
+    else this.callerBusy = false;
+    if (!this.closed) this.dispatch();
+  }
+
   /** Stops the workers; `force` kills running tasks (Ctrl-C), otherwise waits for them. */
   async close(force = false): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.pool.terminate(force);
+    await this.pool?.terminate(force);
   }
 
   /** Number of live workers (for tests and reports). */
   get workerCount(): number {
-    return this.pool.stats().totalWorkers;
+    return this.pool?.stats().totalWorkers ?? 0;
   }
 }
-
 const pools = new Map<string, ComputePool>();
 
 /** The shared long-lived pool for these (resolved parallel) options, created on first use. */
-export function poolFor(options: Pick<ResolvedParallelOptions, 'backend' | 'jobs' | 'workerHeapLimitMb'>): ComputePool {
+export function poolFor(options: Pick<ResolvedParallelOptions, 'backend' | 'jobs' | 'workerHeapLimitMb' | 'callerComputes'>): ComputePool {
   return sharedPool({
     backend: options.backend,
     jobs: options.jobs,
+    callerComputes: options.callerComputes,
     ...(options.workerHeapLimitMb !== null && { workerHeapLimitMb: options.workerHeapLimitMb }),
   });
 }
 
 /** The shared long-lived pool for these options, created on first use. */
 export function sharedPool(options: PoolOptions): ComputePool {
-  const key = `${options.backend}/${options.jobs}/${options.workerHeapLimitMb ?? ''}`;
+  const key = `${options.backend}/${options.jobs}/${options.workerHeapLimitMb ?? ''}/${options.callerComputes === true}`;
   let pool = pools.get(key);
   if (pool === undefined) {
     pool = new ComputePool(options);

@@ -51,7 +51,7 @@ export async function* analyzeSessionsInPool(
       options: inner,
     };
     const p = pool
-      .run<SessionOutcome[]>(METHOD_SESSIONS, task, () => label)
+      .run<SessionOutcome[]>(METHOD_SESSIONS, task, { label: () => label })
       .catch((e: unknown): SessionOutcome[] => {
         if (!(e instanceof WorkerCrashError)) throw e;
         return batch.map(({ index }) => ({ index, ok: false, code: e.code, message: e.message }));

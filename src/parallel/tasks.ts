@@ -122,3 +122,5 @@ export interface WorkerErrorReply {
 export const METHOD_CHANNEL = 'channel';
 export const METHOD_ROW_BATCH = 'rowBatch';
 export const METHOD_SESSIONS = 'sessions';
+/** Answers once the worker has started (pool.ts: the calling thread computes only after that). */
+export const METHOD_READY = 'ready';

@@ -1,0 +1,31 @@
+// Bundles the compiled CLI, the pool's worker and the benchmark child into dist/bundle/ (run by
+// `npm run build`). Why: a one-shot CLI run otherwise resolves and compiles ~70 modules, in the
+// main thread and again in every worker; bundled, `eeg-parallel --version` starts in ~0.13 s
+// instead of ~0.20 s (docs/performance.md). Lazily loaded modules (reports, figures, SLURM)
+// stay in chunks of their own and load only when used.
+//
+// The entry points and their chunks share one directory, so the code's `new URL('./worker.js',
+// import.meta.url)` and `./child.js` find their siblings; the kernel's `./kernel/*.wasm` is copied
+// next to them. Packages with native code or large lazy graphs stay in node_modules.
+import { build } from 'esbuild';
+import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
+
+const out = 'dist/bundle';
+rmSync(out, { recursive: true, force: true });
+await build({
+  entryPoints: ['dist/src/cli/main.js', 'dist/src/parallel/worker.js', 'dist/src/bench/child.js'],
+  bundle: true,
+  splitting: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  outdir: out,
+  entryNames: '[name]',
+  chunkNames: '[name]-[hash]',
+  external: ['@resvg/resvg-js', 'vega', 'vega-lite', 'dejavu-fonts-ttf'],
+  // Bundled CommonJS packages (commander, workerpool) call require() for Node's own modules.
+  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  logLevel: 'warning',
+});
+mkdirSync(`${out}/kernel`, { recursive: true });
+copyFileSync('dist/src/dsp/kernel/morlet-kernel.wasm', `${out}/kernel/morlet-kernel.wasm`);
