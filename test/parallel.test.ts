@@ -212,9 +212,12 @@ test('full-power ROI rows too big for the kernel are added to the output directl
 
 describe('the auto rule', () => {
   const problem = (over: Partial<ProblemSize>): ProblemSize => ({ nChannels: 8, nFreqs: 20, nTimes: 100_000, nSessions: 1, output: 'windows', ...over });
-  const choose = (over: Partial<ProblemSize>, jobs = 2, maxMemoryBytes = 4 * 1024 ** 3) => chooseStrategy(problem(over), { jobs, maxMemoryBytes });
+  const choose = (over: Partial<ProblemSize>, jobs = 2, maxMemoryBytes = 4 * 1024 ** 3, callerComputes = false) =>
+    chooseStrategy(problem(over), { jobs, maxMemoryBytes, callerComputes });
   test('each rule, in order', () => {
     assert.equal(choose({}, 1).strategy, 'sequential');
+    assert.deepEqual(pick(choose({}, 2, 4 * 1024 ** 3, true)), ['frequencies', 10], 'the calling thread computes: one batch per thread');
+    assert.deepEqual(pick(choose({ output: 'channelPower' }, 2, 4 * 1024 ** 3, true)), ['frequencies', 10]);
     assert.equal(choose({ nChannels: 1, nFreqs: 2, nTimes: AUTO_MIN_TF_POINTS / 2 - 1 }).strategy, 'sequential');
     assert.deepEqual(pick(choose({ nSessions: 3, output: 'roiPower' })), ['sessions', 1]);
     assert.deepEqual(pick(choose({ output: 'roiPower' })), ['frequencies', 10]);

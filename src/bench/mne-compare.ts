@@ -22,6 +22,8 @@ import { morletKernel } from '../dsp/kernel.js';
 import { readNpyFloat64 } from '../io/npy.js';
 import { resolveTfrParams } from '../analysis/roi-spectrogram.js';
 import { analyzeSession } from '../analysis/session.js';
+import { chooseStrategy } from '../parallel/auto.js';
+import { resolveParallelOptions } from '../parallel/options.js';
 import { shutdownPools } from '../parallel/pool.js';
 import { syntheticSession } from '../synthetic/session.js';
 import { packagePath } from '../paths.js';
@@ -33,6 +35,10 @@ import { machineInfo } from '../report/report.js';
 
 const SESSION = { seed: 21, nChannels: 32, nTimes: 255_000, nEvents: 50, thetaBursts: true, ratId: '9151', sessionDate: '210000' };
 const FRONTAL = [20, 21, 23, 24];
+/** The runtime's own memory: the same command on a session of the same layout, 2,000 samples long. */
+const BASELINE_SESSION = { ...SESSION, nTimes: 2_000, nEvents: 2 };
+const N_FREQS = 20;
+const WINDOW_SAMPLES = 200;
 
 function parseArgs(argv: string[]): { rounds: number; out: string } {
   const get = (name: string, fallback: string): string => {
@@ -63,7 +69,7 @@ function compareWindows(ours: string, ref: string): number {
 async function pureCompute(): Promise<Record<string, number>> {
   const s = syntheticSession(SESSION);
   const options = { roi: { channels: FRONTAL } };
-  const tfPoints = FRONTAL.length * 20 * SESSION.nTimes;
+  const tfPoints = FRONTAL.length * N_FREQS * SESSION.nTimes;
   const rate = async (strategy: 'sequential' | 'channels' | 'frequencies'): Promise<number> => {
     const times: number[] = [];
     for (let i = 0; i < 6; i++) {
@@ -99,6 +105,30 @@ async function pureCompute(): Promise<Record<string, number>> {
   return result;
 }
 
+const BASELINE = 'eeg-parallel analyze-session, 2,000 samples (baseline)';
+
+const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(1);
+
+/**
+ * The issue's memory budget: peak RSS ≤ 2 × (bytes of the ROI channels + bytes of the windows
+ * kept) + the runtime's own baseline. Medians of the runs' peaks.
+ */
+function memoryBudget(runs: TimedCommand[], baseline: TimedCommand[], baselineStrategy: string) {
+  const peakRssBytes = median(runs.map((r) => r.peakRssBytes));
+  const baselineRssBytes = median(baseline.map((r) => r.peakRssBytes));
+  const roiChannelBytes = FRONTAL.length * SESSION.nTimes * Float64Array.BYTES_PER_ELEMENT;
+  const windowBytes = SESSION.nEvents * N_FREQS * WINDOW_SAMPLES * Float64Array.BYTES_PER_ELEMENT;
+  return {
+    peakRssBytes,
+    baselineRssBytes,
+    baselineStrategy,
+    addedBytes: peakRssBytes - baselineRssBytes,
+    roiChannelBytes,
+    windowBytes,
+    budgetBytes: 2 * (roiChannelBytes + windowBytes),
+  };
+}
+
 async function main(): Promise<void> {
   const { rounds, out } = parseArgs(process.argv.slice(2));
   const scratch = mkdtempSync(join(tmpdir(), 'eeg-parallel-bench-mne-'));
@@ -106,14 +136,24 @@ async function main(): Promise<void> {
     const data = join(scratch, 'session21.pkl');
     await writeSyntheticLabFile(data, [SESSION], scratch);
     const py = [DEBIAN_PYTHON, packagePath('scripts', 'reference_analysis.py'), 'session', '--data', data, '--session', '0', '--channels', FRONTAL.join(',')];
-    const ours = [process.execPath, packagePath('bin', 'eeg-parallel'), 'analyze-session', '--data', data, '--session', '0', '--roi', 'frontal', '--no-plots'];
+    const baselineData = join(scratch, 'baseline.pkl');
+    await writeSyntheticLabFile(baselineData, [BASELINE_SESSION], scratch);
+    const ours = (file: string) => [process.execPath, packagePath('bin', 'eeg-parallel'), 'analyze-session', '--data', file, '--session', '0', '--roi', 'frontal', '--no-plots'];
+    // The baseline runs the strategy that `auto` picks for the real session, so that it holds the
+    // same threads (auto would run a 2,000-sample session sequentially).
+    const auto = chooseStrategy(
+      { nChannels: FRONTAL.length, nFreqs: N_FREQS, nTimes: SESSION.nTimes, nSessions: 1, output: 'windows' },
+      resolveParallelOptions({ strategy: 'auto' }),
+    );
     const methods: Record<string, (dir: string) => string[]> = {
       'Python/MNE sequential': (dir) => [...py, '--out', dir],
       'Python/MNE 2 processes': (dir) => [...py, '--out', dir, '--jobs', '2'],
-      'eeg-parallel analyze-session': (dir) => [...ours, '--output-dir', dir],
+      'eeg-parallel analyze-session': (dir) => [...ours(data), '--output-dir', dir],
+      [BASELINE]: (dir) => [...ours(baselineData), '--output-dir', dir, '--strategy', auto.strategy, ...(auto.batchSize === null ? [] : ['--batch-size', String(auto.batchSize)])],
     };
-    // One untimed run of ours creates the index cache, as a user's first `inspect` would.
+    // One untimed run of ours per file creates its index cache, as a user's first `inspect` would.
     timeCommand(methods['eeg-parallel analyze-session']!(join(scratch, 'warm')));
+    timeCommand(methods[BASELINE]!(join(scratch, 'warm-baseline')));
     const runs: Record<string, TimedCommand[]> = Object.fromEntries(Object.keys(methods).map((m) => [m, []]));
     for (let r = 0; r < rounds; r++) {
       for (const [name, argv] of Object.entries(methods)) {
@@ -126,16 +166,24 @@ async function main(): Promise<void> {
       Object.entries(runs).map(([name, t]) => [name, { medianSeconds: median(t.map((x) => x.seconds)), peakRssBytes: Math.max(...t.map((x) => x.peakRssBytes)), seconds: t.map((x) => x.seconds) }]),
     );
     const oursMedian = summary['eeg-parallel analyze-session']!.medianSeconds;
+    const memory = memoryBudget(runs['eeg-parallel analyze-session']!, runs[BASELINE]!, auto.strategy);
     const compute = await pureCompute();
-    const result = { machine: machineInfo(), rounds, session: SESSION, roiChannels: FRONTAL, summary, maxRelativeWindowDifference: agreement, compute };
+    const result = { machine: machineInfo(), rounds, session: SESSION, roiChannels: FRONTAL, summary, maxRelativeWindowDifference: agreement, memory, compute };
     mkdirSync(out, { recursive: true });
     writeFileSync(join(out, 'bench-mne.json'), JSON.stringify(result, null, 1) + '\n');
     const lines = [
       `| method | median wall (s) | speedup of eeg-parallel | peak RSS (MiB) |`,
       `| --- | ---: | ---: | ---: |`,
-      ...Object.entries(summary).map(([name, s]) => `| ${name} | ${s.medianSeconds.toFixed(2)} | ${(s.medianSeconds / oursMedian).toFixed(1)}× | ${(s.peakRssBytes / 2 ** 20).toFixed(0)} |`),
+      ...Object.entries(summary)
+        .filter(([name]) => name !== BASELINE)
+        .map(([name, s]) => `| ${name} | ${s.medianSeconds.toFixed(2)} | ${(s.medianSeconds / oursMedian).toFixed(1)}× | ${(s.peakRssBytes / 2 ** 20).toFixed(0)} |`),
       '',
       `Windows agree with MNE: max relative difference ${agreement.toExponential(2)} (limit 1e-9).`,
+      '',
+      `Memory (medians of the peaks): ${mib(memory.peakRssBytes)} MiB against the runtime's ${mib(memory.baselineRssBytes)} MiB ` +
+        `(the same command on a ${BASELINE_SESSION.nTimes.toLocaleString('en')}-sample session, --strategy ${memory.baselineStrategy}): ` +
+        `+${mib(memory.addedBytes)} MiB, budget 2 × (${mib(memory.roiChannelBytes)} MiB ROI channels + ${mib(memory.windowBytes)} MiB windows) = ` +
+        `${mib(memory.budgetBytes)} MiB: ${memory.addedBytes <= memory.budgetBytes ? 'within' : 'OVER'}.`,
       '',
       `| pure compute (${FRONTAL.length} ch × 20 freqs × ${SESSION.nTimes} samples) | tf-points/s | of roofline |`,
       `| --- | ---: | ---: |`,

@@ -137,7 +137,7 @@ export function recommendations(runs: readonly BenchRun[], cores: number): strin
     }
     const auto = chooseStrategy(
       { nChannels: seq.nChannels, nFreqs: seq.nFreqs, nTimes: seq.nTimes, nSessions: seq.nSessions, output: seq.nSessions === 1 ? 'roiPower' : 'windows' },
-      { jobs: cores, maxMemoryBytes: 4 * 1024 ** 3 },
+      { jobs: cores, maxMemoryBytes: 4 * 1024 ** 3, callerComputes: true }, // the defaults (threads)
     );
     const autoRuns = g.runs.filter((r) => r.strategy === auto.strategy && (auto.strategy === 'sequential' || r.jobs === cores));
     if (autoRuns.length > 0) {
