@@ -79,10 +79,13 @@ describe('faults in channel tasks', () => {
 });
 
 test('threads: a task that throws on the calling thread fails the run, names the task, and the next run works', async () => {
-  // jobs 1 with callerComputes: no worker, every task runs on this thread.
-  const options = { nFreqs: 3, strategy: 'channels' as const, jobs: 1, callerComputes: true };
-  await withFault('throw:channel 2', async () => {
-    await assert.rejects(computeRoiThetaSpectrogram(session, [0, 1, 2, 3], options), /^Error: task channel 2 failed: injected fault in channel 2$/m);
+  // jobs 1 with callerComputes: no worker, the task runs on this thread.
+  const options = { nFreqs: 3, strategy: 'frequencies' as const, jobs: 1, callerComputes: true };
+  await withFault('throw:channel 2, frequency rows 0–2', async () => {
+    await assert.rejects(
+      computeRoiThetaSpectrogram(session, [0, 1, 2, 3], options),
+      /^Error: task channel 2, frequency rows 0–2 failed: injected fault in channel 2, frequency rows 0–2$/m,
+    );
     const ok = await computeRoiThetaSpectrogram(session, [0, 1, 3], options);
     const seq = await computeRoiThetaSpectrogram(session, [0, 1, 3], { nFreqs: 3 });
     assertBitwiseEqual(ok.roiPower, seq.roiPower, 'after a throwing task');

@@ -81,6 +81,7 @@ export function defaultFrequencyBatch(nFreqs: number, jobs: number): number {
 interface Run {
   jobs: ChannelJobs;
   pool: ComputePool;
+  options: ChannelStrategyOptions;
   threads: boolean;
   /** The channels, shared under threads. */
   signals: readonly Float64Array[];
@@ -90,8 +91,6 @@ interface Run {
   roiMean: Float64Array | null;
   /** Values of one channel's event windows, (n_windows, n_freqs, window_samples); 0 without windows. */
   windowSize: number;
-  maxMemoryBytes: number;
-  jobCount: number;
 }
 
 /**
@@ -137,6 +136,7 @@ export async function runChannelJobs(jobs: ChannelJobs, options: ChannelStrategy
   const run: Run = {
     jobs,
     pool: poolFor(options),
+    options,
     threads,
     signals: threads ? jobs.signals.map(toShared) : jobs.signals,
     channelMean,
@@ -144,8 +144,6 @@ export async function runChannelJobs(jobs: ChannelJobs, options: ChannelStrategy
     keptPower,
     roiMean,
     windowSize,
-    maxMemoryBytes: options.maxMemoryBytes,
-    jobCount: options.jobs,
   };
   if (options.strategy === 'frequencies') {
     await runRowBatches(run, Math.min(options.batchSize ?? defaultFrequencyBatch(nFreqs, options.jobs), nFreqs));
@@ -186,7 +184,7 @@ async function runInOrder(n: number, maxInFlight: number, task: (i: number) => P
 
 /** Tasks in flight: at most one per worker, and few enough that their rows fit the memory budget. */
 function maxInFlight(run: Run, perTaskBytes: number): number {
-  return Math.max(1, Math.min(run.jobCount, Math.floor(run.maxMemoryBytes / Math.max(perTaskBytes, 1))));
+  return Math.max(1, Math.min(run.options.jobs, Math.floor(run.options.maxMemoryBytes / Math.max(perTaskBytes, 1))));
 }
 
 /** The `frequencies` strategy: one task per batch of `batchRows` rows of every channel. */
@@ -263,6 +261,8 @@ async function runChannels(run: Run): Promise<void> {
   const workersAddPower = threads && source === 'power';
   const ordered = roiLayout !== null && !workersAddPower ? new OrderedRoiSum(roiMean!, roiLayout) : null;
   const sharedSum = workersAddPower ? sharedRoiSum(roiMean!, jobs.signals.length, nFreqs, nTimes) : null;
+  // Tasks taking ROI turns wait for each other: they all run in workers (pool.ts, callerComputes).
+  const pool = sharedSum === null ? run.pool : poolFor({ ...run.options, callerComputes: false });
   // At most one task per worker also keeps the turns deadlock-free: every task whose turn
   // another waits for is running. Under threads a task holds one power row (reduced row by row)
   // or its windows; a process holds the channel's rows.
@@ -287,7 +287,7 @@ async function runChannels(run: Run): Promise<void> {
           ? { mean, std, keptPower: kept, windows: sharedWindows, roi: sharedSum === null ? null : { sum: sharedSum, position: c } }
           : null,
       };
-      const reply = await run.pool.run<ChannelReply | null>(METHOD_CHANNEL, task, { label: () => label, waitsForEarlierTasks: sharedSum !== null });
+      const reply = await pool.run<ChannelReply | null>(METHOD_CHANNEL, task, { label: () => label });
       let out: ChannelOutputs;
       if (reply === null) {
         // Threads: everything is in place; only the windows' ROI sum is left to this thread.

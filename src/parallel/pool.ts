@@ -38,7 +38,9 @@ export interface PoolOptions {
    * Threads only: the calling thread runs tasks too, so `jobs` threads compute with `jobs − 1`
    * workers. On a 2-core machine the calling thread is otherwise idle while workers compute, and
    * each worker costs ~50 ms of start-up CPU and ~13 MB (docs/performance.md). While it runs a
-   * task its event loop waits (a signal handler, for one, runs after the task).
+   * task its event loop waits (a signal handler, for one, runs after the task). Tasks that wait
+   * for other tasks (the ROI turns of roi-sum.ts) need a pool without it: blocked, the calling
+   * thread could neither hand a starting worker its task nor abort the run.
    */
   callerComputes?: boolean;
 }
@@ -57,12 +59,6 @@ export interface RunOptions {
   label: () => string;
   /** Receives the worker's progress events (processes). */
   onEvent?: (payload: unknown) => void;
-  /**
-   * The task may block until tasks submitted before it have done part of their work (the ROI
-   * turns of roi-sum.ts). The calling thread then takes it only when no worker is busy: blocked,
-   * it could not hand a starting worker its task, nor abort the run if a worker died.
-   */
-  waitsForEarlierTasks?: boolean;
 }
 
 /** A task waiting for a worker or the calling thread. */
@@ -190,7 +186,6 @@ export class ComputePool {
     const next = this.queue[0];
     // Otherwise dispatch() calls again when the workers are up or one is free.
     if (next === undefined || this.closed || !this.workersReady) return;
-    if (next.options.waitsForEarlierTasks === true && this.workersBusy > 0) return;
     this.queue.shift();
     this.callerBusy = true;
     const method = TASK_METHODS[next.method as keyof typeof TASK_METHODS] as (task: unknown) => unknown;
