@@ -207,6 +207,9 @@ export class ComputePool {
   async close(force = false): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const waiting of this.queue.splice(0)) {
+      waiting.start({ where: 'caller', reply: Promise.reject(new Error('the worker pool was shut down')) });
+    }
     await this.pool?.terminate(force);
   }
 
