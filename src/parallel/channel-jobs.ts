@@ -20,7 +20,6 @@ import { abortRoiSum, OrderedRoiSum, sharedRoiSum, type RoiSumLayout } from '../
 import type { WaveletBank } from '../dsp/convolve.js';
 import type { ResolvedParallelOptions } from './options.js';
 import { poolFor } from './pool.js';
-import type { ComputePool } from './pool.js';
 import {
   METHOD_CHANNEL,
   METHOD_ROW_BATCH,
@@ -80,7 +79,6 @@ export function defaultFrequencyBatch(nFreqs: number, jobs: number): number {
 /** Everything a run shares between its tasks. */
 interface Run {
   jobs: ChannelJobs;
-  pool: ComputePool;
   options: ChannelStrategyOptions;
   threads: boolean;
   /** The channels, shared under threads. */
@@ -135,7 +133,6 @@ export async function runChannelJobs(jobs: ChannelJobs, options: ChannelStrategy
 
   const run: Run = {
     jobs,
-    pool: poolFor(options),
     options,
     threads,
     signals: threads ? jobs.signals.map(toShared) : jobs.signals,
@@ -190,6 +187,7 @@ function maxInFlight(run: Run, perTaskBytes: number): number {
 /** The `frequencies` strategy: one task per batch of `batchRows` rows of every channel. */
 async function runRowBatches(run: Run, batchRows: number): Promise<void> {
   const { jobs, threads, channelMean, channelStd, keptPower, roiMean } = run;
+  const pool = poolFor(run.options);
   const { bank, layout } = jobs;
   const nFreqs = bank.freqs.length;
   const nTimes = bank.nTimes;
@@ -228,7 +226,7 @@ async function runRowBatches(run: Run, batchRows: number): Promise<void> {
       const at = threads ? Atomics.load(progress, 0) : position;
       return at < 0 ? label : `${jobs.names[at]}, ${label}`;
     };
-    const reply = await run.pool.run<RowBatchReply | null>(METHOD_ROW_BATCH, task, {
+    const reply = await pool.run<RowBatchReply | null>(METHOD_ROW_BATCH, task, {
       label: crashLabel,
       onEvent: (event) => {
         position = (event as ProgressEvent).position;
@@ -262,7 +260,7 @@ async function runChannels(run: Run): Promise<void> {
   const ordered = roiLayout !== null && !workersAddPower ? new OrderedRoiSum(roiMean!, roiLayout) : null;
   const sharedSum = workersAddPower ? sharedRoiSum(roiMean!, jobs.signals.length, nFreqs, nTimes) : null;
   // Tasks taking ROI turns wait for each other: they all run in workers (pool.ts, callerComputes).
-  const pool = sharedSum === null ? run.pool : poolFor({ ...run.options, callerComputes: false });
+  const pool = poolFor(sharedSum === null ? run.options : { ...run.options, callerComputes: false });
   // At most one task per worker also keeps the turns deadlock-free: every task whose turn
   // another waits for is running. Under threads a task holds one power row (reduced row by row)
   // or its windows; a process holds the channel's rows.

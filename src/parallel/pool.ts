@@ -53,7 +53,7 @@ interface Started {
   reply: Promise<unknown>;
 }
 
-/** How {@link ComputePool.run} reports on and places a task. */
+/** How {@link ComputePool.run} reports on a task. */
 export interface RunOptions {
   /** What the task computes, for errors ("channel 3"); called when needed, so it can say how far it got. */
   label: () => string;

@@ -5,6 +5,7 @@
  */
 import type { BenchRun } from '../bench/runner.js';
 import { chooseStrategy } from '../parallel/auto.js';
+import { DEFAULT_MAX_MEMORY_BYTES } from '../parallel/options.js';
 
 /** Runs of one workload and ROI configuration (one sequential reference + its parallel runs). */
 export interface RunGroup {
@@ -137,7 +138,7 @@ export function recommendations(runs: readonly BenchRun[], cores: number): strin
     }
     const auto = chooseStrategy(
       { nChannels: seq.nChannels, nFreqs: seq.nFreqs, nTimes: seq.nTimes, nSessions: seq.nSessions, output: seq.nSessions === 1 ? 'roiPower' : 'windows' },
-      { jobs: cores, maxMemoryBytes: 4 * 1024 ** 3, callerComputes: true }, // the defaults (threads)
+      { jobs: cores, maxMemoryBytes: DEFAULT_MAX_MEMORY_BYTES, callerComputes: true }, // the defaults (threads)
     );
     const autoRuns = g.runs.filter((r) => r.strategy === auto.strategy && (auto.strategy === 'sequential' || r.jobs === cores));
     if (autoRuns.length > 0) {
