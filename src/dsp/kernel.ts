@@ -25,7 +25,7 @@ interface KernelExports {
   heapBase(): number;
   fftPair(x: number, y: number, twiddles: number, n: number): number;
   realPair(a: number, b: number, out: number, n: number): void;
-  spectrumProducts(x: number, spectrum: number, out: number, n: number): void;
+  productFftPair(x: number, spectrum: number, a: number, b: number, twiddles: number, n: number): number;
   powerStats(y: number, from: number, count: number, powerA: number, powerB: number, stats: number): void;
   addZRow(acc: number, values: number, n: number, mean: number, std: number): void;
 }
@@ -345,8 +345,7 @@ export class MorletKernel {
   blockPower(spectraPair: number, freq: number, from: number, count: number): void {
     const { fftSize: M, twiddles, workA, workB, powerA, powerB, stats, spectra } = this.current();
     const e = this.exports;
-    e.spectrumProducts(spectraPair, spectra + freq * M * COMPLEX_BYTES, workA, M);
-    const result = e.fftPair(workA, workB, twiddles, M);
+    const result = e.productFftPair(spectraPair, spectra + freq * M * COMPLEX_BYTES, workA, workB, twiddles, M);
     e.powerStats(result, from, count, powerA, powerB, stats);
   }
 }

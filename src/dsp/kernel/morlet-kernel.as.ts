@@ -10,15 +10,42 @@ export function heapBase(): usize {
   return __heap_base;
 }
 
-// Stockham autosort radix-4 FFT (radix-2 last stage when log2 n is odd), forward, unscaled:
-// Y[k] = Σ_j X[j] exp(−2πi jk/n). `tw` holds n complex twiddles exp(−2πi k/n), 16 bytes each.
-// `x` and `y` are pair buffers of n elements; both are overwritten. Returns the one that holds
-// the result.
-export function fftPair(x: usize, y: usize, tw: usize, n: i32): usize {
-  let src = x;
-  let dst = y;
-  let len = n;
-  let s = 1;
+// One radix-4 butterfly of the Stockham FFT: inputs a, b, c, d (re, im in both lanes) to outputs
+// at o, o + os, o + 2·os, o + 3·os, twiddled by w1, w2, w3 (each splat to both lanes).
+@inline
+function butterfly4(
+  ar: v128, ai: v128, br: v128, bi: v128, cr: v128, ci: v128, dr: v128, di: v128,
+  w1r: v128, w1i: v128, w2r: v128, w2i: v128, w3r: v128, w3i: v128,
+  o: usize, os: usize,
+): void {
+  const apcR = f64x2.add(ar, cr);
+  const apcI = f64x2.add(ai, ci);
+  const amcR = f64x2.sub(ar, cr);
+  const amcI = f64x2.sub(ai, ci);
+  const bpdR = f64x2.add(br, dr);
+  const bpdI = f64x2.add(bi, di);
+  // j·(b − d)
+  const jR = f64x2.sub(di, bi);
+  const jI = f64x2.sub(br, dr);
+  v128.store(o, f64x2.add(apcR, bpdR));
+  v128.store(o, f64x2.add(apcI, bpdI), 16);
+  let ur = f64x2.sub(amcR, jR);
+  let ui = f64x2.sub(amcI, jI);
+  v128.store(o + os, f64x2.sub(f64x2.mul(ur, w1r), f64x2.mul(ui, w1i)));
+  v128.store(o + os, f64x2.add(f64x2.mul(ur, w1i), f64x2.mul(ui, w1r)), 16);
+  ur = f64x2.sub(apcR, bpdR);
+  ui = f64x2.sub(apcI, bpdI);
+  v128.store(o + 2 * os, f64x2.sub(f64x2.mul(ur, w2r), f64x2.mul(ui, w2i)));
+  v128.store(o + 2 * os, f64x2.add(f64x2.mul(ur, w2i), f64x2.mul(ui, w2r)), 16);
+  ur = f64x2.add(amcR, jR);
+  ui = f64x2.add(amcI, jI);
+  v128.store(o + 3 * os, f64x2.sub(f64x2.mul(ur, w3r), f64x2.mul(ui, w3i)));
+  v128.store(o + 3 * os, f64x2.add(f64x2.mul(ur, w3i), f64x2.mul(ui, w3r)), 16);
+}
+
+// Stockham stages from sub-transform length `len` and stride `s` on (src, dst) to the end: see
+// fftPair. Returns the buffer that holds the result.
+function stockhamStages(src: usize, dst: usize, tw: usize, n: i32, len: i32, s: i32): usize {
   const quarter = (<usize>n >> 2) << 5; // bytes of n/4 elements
   while (len >= 4) {
     const q4 = len >> 2;
@@ -36,37 +63,13 @@ export function fftPair(x: usize, y: usize, tw: usize, n: i32): usize {
       let o = dst + (<usize>(4 * s * p) << 5);
       const os = <usize>s << 5;
       for (let q = 0; q < s; q++) {
-        const ar = v128.load(a);
-        const ai = v128.load(a, 16);
-        const br = v128.load(a + quarter);
-        const bi = v128.load(a + quarter, 16);
-        const cr = v128.load(a + 2 * quarter);
-        const ci = v128.load(a + 2 * quarter, 16);
-        const dr = v128.load(a + 3 * quarter);
-        const di = v128.load(a + 3 * quarter, 16);
-        const apcR = f64x2.add(ar, cr);
-        const apcI = f64x2.add(ai, ci);
-        const amcR = f64x2.sub(ar, cr);
-        const amcI = f64x2.sub(ai, ci);
-        const bpdR = f64x2.add(br, dr);
-        const bpdI = f64x2.add(bi, di);
-        // j·(b − d)
-        const jR = f64x2.sub(di, bi);
-        const jI = f64x2.sub(br, dr);
-        v128.store(o, f64x2.add(apcR, bpdR));
-        v128.store(o, f64x2.add(apcI, bpdI), 16);
-        let ur = f64x2.sub(amcR, jR);
-        let ui = f64x2.sub(amcI, jI);
-        v128.store(o + os, f64x2.sub(f64x2.mul(ur, w1r), f64x2.mul(ui, w1i)));
-        v128.store(o + os, f64x2.add(f64x2.mul(ur, w1i), f64x2.mul(ui, w1r)), 16);
-        ur = f64x2.sub(apcR, bpdR);
-        ui = f64x2.sub(apcI, bpdI);
-        v128.store(o + 2 * os, f64x2.sub(f64x2.mul(ur, w2r), f64x2.mul(ui, w2i)));
-        v128.store(o + 2 * os, f64x2.add(f64x2.mul(ur, w2i), f64x2.mul(ui, w2r)), 16);
-        ur = f64x2.add(amcR, jR);
-        ui = f64x2.add(amcI, jI);
-        v128.store(o + 3 * os, f64x2.sub(f64x2.mul(ur, w3r), f64x2.mul(ui, w3i)));
-        v128.store(o + 3 * os, f64x2.add(f64x2.mul(ur, w3i), f64x2.mul(ui, w3r)), 16);
+        butterfly4(
+          v128.load(a), v128.load(a, 16),
+          v128.load(a + quarter), v128.load(a + quarter, 16),
+          v128.load(a + 2 * quarter), v128.load(a + 2 * quarter, 16),
+          v128.load(a + 3 * quarter), v128.load(a + 3 * quarter, 16),
+          w1r, w1i, w2r, w2i, w3r, w3i, o, os,
+        );
         a += 32;
         o += 32;
       }
@@ -98,6 +101,71 @@ export function fftPair(x: usize, y: usize, tw: usize, n: i32): usize {
   return src;
 }
 
+// Stockham autosort radix-4 FFT (radix-2 last stage when log2 n is odd), forward, unscaled:
+// Y[k] = Σ_j X[j] exp(−2πi jk/n). `tw` holds n complex twiddles exp(−2πi k/n), 16 bytes each.
+// `x` and `y` are pair buffers of n elements; both are overwritten. Returns the one that holds
+// the result.
+export function fftPair(x: usize, y: usize, tw: usize, n: i32): usize {
+  return stockhamStages(x, y, tw, n, n, 1);
+}
+
+// conj(X[k])·S[k] at element k of pair buffer x and interleaved complex S (the same in both
+// lanes): the real parts, then the imaginary parts.
+@inline
+function productRe(x: usize, spectrum: usize): v128 {
+  return f64x2.add(f64x2.mul(v128.load(x), v128.load64_splat(spectrum)), f64x2.mul(v128.load(x, 16), v128.load64_splat(spectrum + 8)));
+}
+
+@inline
+function productIm(x: usize, spectrum: usize): v128 {
+  return f64x2.sub(f64x2.mul(v128.load(x), v128.load64_splat(spectrum + 8)), f64x2.mul(v128.load(x, 16), v128.load64_splat(spectrum)));
+}
+
+// out[k] = conj(X[k])·S[k] in both lanes, k < n (out a pair buffer): productFftPair's first
+// step for transforms too short for a radix-4 stage.
+function spectrumProducts(x: usize, spectrum: usize, out: usize, n: i32): void {
+  for (let k = 0; k < n; k++) {
+    v128.store(out, productRe(x, spectrum));
+    v128.store(out, productIm(x, spectrum), 16);
+    x += 32;
+    spectrum += 16;
+    out += 32;
+  }
+}
+
+// FFT of conj(X[k])·S[k], k < n: the same values as spectrumProducts into `a` followed by
+// fftPair(a, b), but the first stage computes the products as it loads them, so they never make
+// a round trip through memory. X (a pair buffer) and S (interleaved complex) are read only; `a`
+// and `b` are overwritten. Returns the buffer (a or b) that holds the result.
+export function productFftPair(x: usize, spectrum: usize, a: usize, b: usize, tw: usize, n: i32): usize {
+  if (n < 4) {
+    spectrumProducts(x, spectrum, a, n);
+    return fftPair(a, b, tw, n);
+  }
+  // The first radix-4 stage (len = n, s = 1): inputs p, p + n/4, p + n/2, p + 3n/4 to outputs 4p … 4p + 3.
+  const q4 = n >> 2;
+  const quarterX = <usize>q4 << 5;
+  const quarterS = <usize>q4 << 4;
+  for (let p = 0; p < q4; p++) {
+    const t1 = tw + (<usize>p << 4);
+    const t2 = tw + (<usize>(2 * p) << 4);
+    const t3 = tw + (<usize>(3 * p) << 4);
+    const xp = x + (<usize>p << 5);
+    const sp = spectrum + (<usize>p << 4);
+    butterfly4(
+      productRe(xp, sp), productIm(xp, sp),
+      productRe(xp + quarterX, sp + quarterS), productIm(xp + quarterX, sp + quarterS),
+      productRe(xp + 2 * quarterX, sp + 2 * quarterS), productIm(xp + 2 * quarterX, sp + 2 * quarterS),
+      productRe(xp + 3 * quarterX, sp + 3 * quarterS), productIm(xp + 3 * quarterX, sp + 3 * quarterS),
+      v128.load64_splat(t1), v128.load64_splat(t1 + 8),
+      v128.load64_splat(t2), v128.load64_splat(t2 + 8),
+      v128.load64_splat(t3), v128.load64_splat(t3 + 8),
+      a + (<usize>p << 7), 32,
+    );
+  }
+  return stockhamStages(a, b, tw, n, q4, 4);
+}
+
 // out[k] = a[k] + 0i in lane 0 and b[k] + 0i in lane 1, k < n: a and b real (8 bytes an element),
 // out a pair buffer.
 export function realPair(a: usize, b: usize, out: usize, n: i32): void {
@@ -107,22 +175,6 @@ export function realPair(a: usize, b: usize, out: usize, n: i32): void {
     v128.store(out, zero, 16);
     a += 8;
     b += 8;
-    out += 32;
-  }
-}
-
-// out[k] = conj(X[k])·S[k] in both lanes, k < n: X and out pair buffers, S interleaved complex
-// (16 bytes an element), the same for both lanes.
-export function spectrumProducts(x: usize, spectrum: usize, out: usize, n: i32): void {
-  for (let k = 0; k < n; k++) {
-    const xr = v128.load(x);
-    const xi = v128.load(x, 16);
-    const gr = v128.load64_splat(spectrum);
-    const gi = v128.load64_splat(spectrum + 8);
-    v128.store(out, f64x2.add(f64x2.mul(xr, gr), f64x2.mul(xi, gi)));
-    v128.store(out, f64x2.sub(f64x2.mul(xr, gi), f64x2.mul(xi, gr)), 16);
-    x += 32;
-    spectrum += 16;
     out += 32;
   }
 }
