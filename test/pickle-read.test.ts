@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 import { packagePath } from '../src/paths.js';
 import { validateSessionData } from '../src/analysis/session-data.js';
@@ -15,6 +16,9 @@ import { ChannelRangeError, EegParallelError, InputFileError, SessionDataError }
 import { openSessionFile, openSessionSource, type SessionFile } from '../src/io/session-file.js';
 import { readArrayFloat64 } from '../src/io/pickle/array-read.js';
 import { memorySource, type ByteSource } from '../src/io/pickle/source.js';
+import { writeSyntheticLabFile } from '../src/bench/lab-file.js';
+import { syntheticSession } from '../src/synthetic/session.js';
+import { tempDir } from './helpers.js';
 
 const dir = (...p: string[]): string => packagePath('test', 'fixtures', 'pickle', ...p);
 
@@ -232,3 +236,25 @@ for (const entry of bad) {
     }
   });
 }
+
+test('a Fortran-ordered eeg block of many read chunks (several read at once) gathers exactly the generator rows', async () => {
+  // 32 channels × 30,001 samples = 7.7 MB: eight 1 MiB chunks and a short last one, more than the
+  // ring of chunk buffers holds, so buffers are reused while reads are still in flight.
+  const options = { seed: 5, nChannels: 32, nTimes: 30_001, nEvents: 4, ratId: '9151', sessionDate: '210000' };
+  const dir = tempDir();
+  const path = join(dir, 'lab.pkl');
+  await writeSyntheticLabFile(path, [options], dir);
+  const sf = await openSessionFile(path, { cacheDir: dir });
+  try {
+    assert.equal(sf.sessions[0]!.arrays['eeg']!.fortranOrder, true);
+    const expectedEeg = syntheticSession(options).eeg;
+    const channels = [31, 0, 7, 7, 12];
+    const part = await sf.readSession(0, { channels });
+    channels.forEach((c, r) => {
+      const want = expectedEeg.subarray(c * options.nTimes, (c + 1) * options.nTimes);
+      assert.deepEqual(part.eeg.subarray(r * options.nTimes, (r + 1) * options.nTimes), want, `row ${r} (channel ${c})`);
+    });
+  } finally {
+    await sf.close();
+  }
+});
