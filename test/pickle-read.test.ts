@@ -238,8 +238,8 @@ for (const entry of bad) {
 }
 
 test('a Fortran-ordered eeg block of many read chunks (several read at once) gathers exactly the generator rows', async () => {
-  // 32 channels × 30,001 samples = 7.7 MB: eight 1 MiB chunks and a short last one, more than the
-  // ring of chunk buffers holds, so buffers are reused while reads are still in flight.
+  // 32 channels × 30,001 samples = 7.7 MB: many chunks and a short last one, more than the ring
+  // of chunk buffers holds, so buffers are reused while reads are still in flight.
   const options = { seed: 5, nChannels: 32, nTimes: 30_001, nEvents: 4, ratId: '9151', sessionDate: '210000' };
   const dir = tempDir();
   const path = join(dir, 'lab.pkl');
