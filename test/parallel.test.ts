@@ -25,6 +25,7 @@ import {
   type ProblemSize,
 } from '../src/index.js';
 import { sharedPool } from '../src/parallel/pool.js';
+import { poolForStrategy } from '../src/parallel/channel-jobs.js';
 import { kernelRoiLimit } from '../src/analysis/channel-power.js';
 import { assertBitwiseEqual } from './helpers.js';
 
@@ -241,6 +242,14 @@ describe('pool lifecycle and options', () => {
       assert.equal(pool.workerCount, workers, `callerComputes ${callerComputes}: workers started once, none per call`);
     }
     assert.throws(() => resolveParallelOptions({ backend: 'processes', callerComputes: true }), /callerComputes applies to the threads backend only/);
+  });
+
+  test('channels adding full-power ROI rows in turns gets a workers-only pool; other runs the pool of their options', () => {
+    const options = (strategy: 'channels' | 'frequencies') => ({ ...resolveParallelOptions({ strategy, jobs: 2 }), strategy });
+    assert.equal(poolForStrategy(options('channels'), 'power').callerComputes, false);
+    assert.equal(poolForStrategy(options('channels'), 'windows').callerComputes, true);
+    assert.equal(poolForStrategy(options('frequencies'), 'power').callerComputes, true);
+    assert.equal(poolForStrategy(options('channels'), 'power'), sharedPool({ backend: 'threads', jobs: 2, callerComputes: false }));
   });
 
   test('jobs of 0, negative or non-integer is a clear error', () => {

@@ -14,7 +14,7 @@ import { findRatDirs, readRatResults, writeCrossRatResults, writeRatResults, wri
 import { openSessionFile, type SessionFile } from '../io/session-file.js';
 import { resolveParallelOptions, type ParallelOptions } from '../parallel/options.js';
 import { chooseStrategy } from '../parallel/auto.js';
-import { poolFor } from '../parallel/pool.js';
+import { poolForStrategy } from '../parallel/channel-jobs.js';
 import { frequencyCount } from '../analysis/roi-spectrogram.js';
 import {
   addParallelOptions,
@@ -104,7 +104,8 @@ function startWorkersEarly(file: SessionFile, index: number, options: AnalysisOp
     parallel.strategy === 'auto'
       ? chooseStrategy({ nChannels, nFreqs: frequencyCount(options), nTimes: info.nTimes, nSessions: 1, output: options.saveRoiPower ? 'roiPower' : 'windows' }, parallel).strategy
       : parallel.strategy;
-  if (strategy !== 'sequential') poolFor(parallel);
+  // `sessions` is rejected for one session when the analysis starts.
+  if (strategy === 'channels' || strategy === 'frequencies') poolForStrategy({ ...parallel, strategy }, options.saveRoiPower ? 'power' : 'windows');
 }
 
 /** Reads session `index` with only the ROI's channels. */

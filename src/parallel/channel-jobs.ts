@@ -19,7 +19,7 @@ import { computeRowBatch, rowsOfChannel, scatterRows, type ChannelOutputs, type 
 import { abortRoiSum, OrderedRoiSum, sharedRoiSum, type RoiSumLayout } from '../analysis/roi-sum.js';
 import type { WaveletBank } from '../dsp/convolve.js';
 import type { ResolvedParallelOptions } from './options.js';
-import { poolFor } from './pool.js';
+import { poolFor, type ComputePool } from './pool.js';
 import {
   METHOD_CHANNEL,
   METHOD_ROW_BATCH,
@@ -69,6 +69,16 @@ export function toShared(data: Float64Array): Float64Array {
   const copy = float64(data.length, true);
   copy.set(data);
   return copy;
+}
+
+/**
+ * The pool a channel strategy runs on. `channels` adding full-power ROI rows under threads takes
+ * ROI turns (tasks wait for each other), so it runs on workers only (pool.ts, callerComputes);
+ * everything else on the pool of its options.
+ */
+export function poolForStrategy(options: ChannelStrategyOptions, roiSource: 'power' | 'windows' | null): ComputePool {
+  const takesTurns = options.strategy === 'channels' && options.backend === 'threads' && roiSource === 'power';
+  return poolFor(takesTurns ? { ...options, callerComputes: false } : options);
 }
 
 /** Default `frequencies` batch: the rows split evenly over the workers. */
@@ -187,12 +197,12 @@ function maxInFlight(run: Run, perTaskBytes: number): number {
 /** The `frequencies` strategy: one task per batch of `batchRows` rows of every channel. */
 async function runRowBatches(run: Run, batchRows: number): Promise<void> {
   const { jobs, threads, channelMean, channelStd, keptPower, roiMean } = run;
-  const pool = poolFor(run.options);
   const { bank, layout } = jobs;
   const nFreqs = bank.freqs.length;
   const nTimes = bank.nTimes;
   const nChannels = jobs.signals.length;
   const source = jobs.roi?.source ?? null;
+  const pool = poolForStrategy(run.options, source);
   const rowLength = source === 'power' ? nTimes : (layout?.windowSamples ?? 0);
   const nBatches = Math.ceil(nFreqs / batchRows);
   // Held by a task beyond the run's outputs: one channel's reduced power rows and its windows;
@@ -259,8 +269,7 @@ async function runChannels(run: Run): Promise<void> {
   const workersAddPower = threads && source === 'power';
   const ordered = roiLayout !== null && !workersAddPower ? new OrderedRoiSum(roiMean!, roiLayout) : null;
   const sharedSum = workersAddPower ? sharedRoiSum(roiMean!, jobs.signals.length, nFreqs, nTimes) : null;
-  // Tasks taking ROI turns wait for each other: they all run in workers (pool.ts, callerComputes).
-  const pool = poolFor(sharedSum === null ? run.options : { ...run.options, callerComputes: false });
+  const pool = poolForStrategy(run.options, source);
   // At most one task per worker also keeps the turns deadlock-free: every task whose turn
   // another waits for is running. Under threads a task holds one power row (reduced row by row)
   // or its windows; a process holds the channel's rows.
