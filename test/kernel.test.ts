@@ -8,6 +8,7 @@ import fc from 'fast-check';
 
 import { MorletKernel } from '../src/dsp/kernel.js';
 import { createWaveletBank, resolveTfrParams } from '../src/index.js';
+import { morletPower, nextPowerOfTwo } from '../src/dsp/convolve.js';
 
 /** Forward DFT, e^{−2πi jk/n}, of interleaved complex input. */
 function naiveDft(x: Float64Array): Float64Array {
@@ -83,4 +84,25 @@ test('wavelet spectra are made once per (parameters, FFT size) and shared by lat
   assert.notEqual(createWaveletBank(resolveTfrParams({ nFreqs: 5, zeroMean: false }, 200), 50_000).spectra, a.spectra);
   const fresh = createWaveletBank(resolveTfrParams({ nFreqs: 5, freqRange: [3, 8.0001] }, 200), 50_000);
   assert.notEqual(fresh.spectra, a.spectra, 'other frequencies, other spectra');
+});
+
+test('power is the same for every FFT size, down to 2 (radix-2-ending and too-short-for-radix-4 transforms)', () => {
+  // Wavelets of 1 sample (so M = 2 fits) and of 7 (M ≥ 8): every FFT size from the smallest
+  // that fits to 64 must give the power of the cost model's choice, up to rounding.
+  for (const [freqs, nCycles] of [[[30, 40], [0.1, 0.5]], [[30, 20], [0.1, 1]]] as const) {
+    const params = { sfreq: 100, freqs: Float64Array.from(freqs), nCycles: Float64Array.from(nCycles), zeroMean: true };
+    fc.assert(
+      fc.property(fc.array(fc.double({ min: -100, max: 100, noNaN: true }), { minLength: 1, maxLength: 70 }), (values) => {
+        const signal = Float64Array.from(values);
+        const reference = morletPower(signal, 1, createWaveletBank(params, signal.length));
+        const smallest = createWaveletBank(params, signal.length, { fftSize: 64 }).halfWidth * 2 + 2;
+        for (let fftSize = nextPowerOfTwo(smallest); fftSize <= 64; fftSize *= 2) {
+          const power = morletPower(signal, 1, createWaveletBank(params, signal.length, { fftSize }));
+          const scale = Math.max(...reference, 1e-300);
+          power.forEach((p, i) => assert.ok(Math.abs(p - reference[i]!) <= 1e-12 * scale, `M ${fftSize}, sample ${i}: ${p} vs ${reference[i]}`));
+        }
+      }),
+      { numRuns: 30 },
+    );
+  }
 });
