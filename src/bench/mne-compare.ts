@@ -185,7 +185,7 @@ async function main(): Promise<void> {
         `+${mib(memory.addedBytes)} MiB, budget 2 × (${mib(memory.roiChannelBytes)} MiB ROI channels + ${mib(memory.windowBytes)} MiB windows) = ` +
         `${mib(memory.budgetBytes)} MiB: ${memory.addedBytes <= memory.budgetBytes ? 'within' : 'OVER'}.`,
       '',
-      `| pure compute (${FRONTAL.length} ch × 20 freqs × ${SESSION.nTimes} samples) | tf-points/s | of roofline |`,
+      `| pure compute (${FRONTAL.length} ch × ${N_FREQS} freqs × ${SESSION.nTimes} samples) | tf-points/s | of roofline |`,
       `| --- | ---: | ---: |`,
       `| bare paired FFT of ${compute.fftSize} (two transforms in ${compute.fftPairMicroseconds!.toFixed(1)} µs): roofline, 1 core | ${compute.rooflinePointsPerSecond!.toExponential(2)} | 1.00 |`,
       ...(['sequential', 'channels', 'frequencies'] as const).map((k) => {

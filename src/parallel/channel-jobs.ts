@@ -72,13 +72,19 @@ export function toShared(data: Float64Array): Float64Array {
 }
 
 /**
- * The pool a channel strategy runs on. `channels` adding full-power ROI rows under threads takes
- * ROI turns (tasks wait for each other), so it runs on workers only (pool.ts, callerComputes);
- * everything else on the pool of its options.
+ * Whether the tasks add the full-power ROI rows to a shared sum themselves, taking ROI turns
+ * (roi-sum.ts): `channels` under threads. Such tasks wait for each other.
+ */
+function tasksTakeRoiTurns(options: ChannelStrategyOptions, roiSource: 'power' | 'windows' | null): boolean {
+  return options.strategy === 'channels' && options.backend === 'threads' && roiSource === 'power';
+}
+
+/**
+ * The pool a channel strategy runs on: workers only (pool.ts, callerComputes) when its tasks take
+ * ROI turns, otherwise the pool of its options.
  */
 export function poolForStrategy(options: ChannelStrategyOptions, roiSource: 'power' | 'windows' | null): ComputePool {
-  const takesTurns = options.strategy === 'channels' && options.backend === 'threads' && roiSource === 'power';
-  return poolFor(takesTurns ? { ...options, callerComputes: false } : options);
+  return poolFor(tasksTakeRoiTurns(options, roiSource) ? { ...options, callerComputes: false } : options);
 }
 
 /** Default `frequencies` batch: the rows split evenly over the workers. */
@@ -266,7 +272,7 @@ async function runChannels(run: Run): Promise<void> {
   const wantPower = keptPower !== null || source === 'power';
   let roiLayout: RoiSumLayout | null = null;
   if (source !== null) roiLayout = { nRoi: jobs.signals.length, rowLength: source === 'power' ? nTimes : layout!.windowSamples, source };
-  const workersAddPower = threads && source === 'power';
+  const workersAddPower = tasksTakeRoiTurns(run.options, source);
   const ordered = roiLayout !== null && !workersAddPower ? new OrderedRoiSum(roiMean!, roiLayout) : null;
   const sharedSum = workersAddPower ? sharedRoiSum(roiMean!, jobs.signals.length, nFreqs, nTimes) : null;
   const pool = poolForStrategy(run.options, source);
