@@ -120,10 +120,12 @@ export interface RowBatchOutputs {
    */
   channels: Pick<ChannelOutputs, 'mean' | 'std' | 'power'>[];
   /**
-   * ROI mean of the channels' z-scores, or null: `sum` has shape (count, n_times) for full power
-   * or (n_windows, count, window_samples) for event windows, and is zero-filled on entry.
+   * ROI mean of the channels' z-scores, or null. `sum` has shape (n_groups, nRows, rowLength) —
+   * one group of n_times for full power, n_windows groups of window_samples for event windows —
+   * and the batch's rows are its rows [firstRow, firstRow + count), zero on entry: the run's
+   * whole output (a worker thread writes its rows in place) or a compact buffer of the batch.
    */
-  roi: { source: 'power' | 'windows'; sum: Float64Array } | null;
+  roi: { source: 'power' | 'windows'; sum: Float64Array; nRows: number; firstRow: number } | null;
 }
 
 /**
@@ -148,6 +150,15 @@ export function computeRowBatch(
   const roi = out.roi;
   const nTimes = bank.nTimes;
   const kernel = morletKernel();
+  const rowLength = roi?.source === 'power' ? nTimes : (layout?.windowSamples ?? 0);
+  // The batch's rows of the ROI sum, one contiguous (count, rowLength) view per group.
+  const roiRows =
+    roi === null
+      ? []
+      : Array.from({ length: roi.source === 'power' ? 1 : layout!.starts.length }, (_, g) => {
+          const at = (g * roi.nRows + roi.firstRow) * rowLength;
+          return roi.sum.subarray(at, at + count * rowLength);
+        });
   // Full power: the batch's ROI rows are summed in kernel memory (no copies per row) and copied
   // to `roi.sum` once at the end — unless they would not fit there, in which case each row is
   // added to `roi.sum` through the kernel's chunked copies (the same operations, so the same bits).
@@ -167,17 +178,17 @@ export function computeRowBatch(
         ? undefined
         : inKernel
           ? (r: number, power: Float64Array) => kernel.addZRowResident(r * nTimes, power, kept.mean[r]!, kept.std[r]!)
-          : (r: number, power: Float64Array) => accumulateZRow(roi.sum, r, power, kept.mean, kept.std);
+          : (r: number, power: Float64Array) => accumulateZRow(roiRows[0]!, r, power, kept.mean, kept.std);
     computeChannelRows(signals[c]!, bank, first, count, channel, layout, addRow);
-    if (roi?.source === 'windows') accumulateZRows(roi.sum, windows!, kept.mean, kept.std, layout!.windowSamples);
+    if (roi?.source === 'windows') accumulateZRows(roi.sum, windows!, kept.mean, kept.std, rowLength, roi.nRows, roi.firstRow);
   }
   if (inKernel) {
     const sum = kernel.roiView(count * nTimes);
     divideRows(sum, signals.length);
-    roi!.sum.set(sum);
+    roiRows[0]!.set(sum);
     releaseLargeKernel();
-  } else if (roi !== null) {
-    divideRows(roi.sum, signals.length);
+  } else {
+    for (const rows of roiRows) divideRows(rows, signals.length);
   }
 }
 
@@ -218,17 +229,27 @@ export function scatterRows(full: Float64Array, compact: Float64Array, nFreqs: n
 }
 
 /**
- * Adds one channel's z-scores to the ROI sum: `acc[g, r, t] += (values[g, r, t] − mean[r]) / std[r]`,
- * both of shape (n_groups, n_rows, rowLength): full power is one group of n_times samples, event
- * windows are n_windows groups of window_samples. Channels must be added in ROI order (numpy sums
- * the stacked z-scores along the channel axis in order); every path uses this one function.
+ * Adds one channel's z-scores to the ROI sum: `acc[g, accFirst + r, t] += (values[g, r, t] − mean[r]) / std[r]`,
+ * `values` of shape (n_groups, n_rows, rowLength) with n_rows = mean.length, `acc` of shape
+ * (n_groups, accRows, rowLength): full power is one group of n_times samples, event windows are
+ * n_windows groups of window_samples. Channels must be added in ROI order (numpy sums the stacked
+ * z-scores along the channel axis in order); every path uses this one function.
  */
-export function accumulateZRows(acc: Float64Array, values: Float64Array, mean: Float64Array, std: Float64Array, rowLength: number): void {
+export function accumulateZRows(
+  acc: Float64Array,
+  values: Float64Array,
+  mean: Float64Array,
+  std: Float64Array,
+  rowLength: number,
+  accRows = mean.length,
+  accFirst = 0,
+): void {
   const nRows = mean.length;
   const kernel = morletKernel();
-  for (let off = 0; off < acc.length; off += rowLength) {
-    const r = (off / rowLength) % nRows;
-    kernel.addZRow(acc.subarray(off, off + rowLength), values.subarray(off, off + rowLength), mean[r]!, std[r]!);
+  for (let off = 0, row = 0; off < values.length; off += rowLength, row++) {
+    const r = row % nRows;
+    const at = ((row - r) / nRows * accRows + accFirst + r) * rowLength;
+    kernel.addZRow(acc.subarray(at, at + rowLength), values.subarray(off, off + rowLength), mean[r]!, std[r]!);
   }
 }
 

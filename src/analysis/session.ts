@@ -2,7 +2,7 @@
  * Single-session analysis (SPEC 3.6): ROI channels → z-scored ROI power → event windows by NM size.
  */
 import { createWaveletBank } from '../dsp/convolve.js';
-import { planEventWindows, sizeLabel, windowSizes, type InvalidEvent, type WindowPlan } from './events.js';
+import { planEventWindows, sizeLabel, windowSizes, type EventWindow, type InvalidEvent, type WindowPlan } from './events.js';
 import { resolveRoi, type ResolvedRoi, type RoiSpec, type RoiTables } from './roi.js';
 import { resolveParallelOptions, type ParallelOptions } from '../parallel/options.js';
 import { resolveTfrParams, roiSpectrogram, roiWindows, validateRoiChannels, type TfrOptions } from './roi-spectrogram.js';
@@ -73,29 +73,31 @@ export interface SessionAnalysis {
 }
 
 /**
- * Groups ROI windows (n_windows, n_freqs, W), one per valid event in input order, by size.
- * Per-size means follow numpy: the sum over events in order, divided by the count.
+ * The valid windows grouped by size, sizes ascending, each group in input order: the order the
+ * ROI windows are computed in, so that each size's windows are one contiguous slice (no copies).
  */
-export function groupWindowsBySize(plan: WindowPlan, windows: Float64Array, nFreqs: number): SizeWindows[] {
-  const per = nFreqs * plan.windowSamples;
-  return windowSizes(plan.windows).map((size) => {
-    const members = plan.windows.map((w, i) => ({ w, i })).filter(({ w }) => w.size === size);
-    const out = new Float64Array(members.length * per);
+export function windowsBySize(plan: WindowPlan): EventWindow[][] {
+  return windowSizes(plan.windows).map((size) => plan.windows.filter((w) => w.size === size));
+}
+
+/**
+ * Splits ROI windows (n_windows, n_freqs, W), computed in the order of `groups`
+ * ({@link windowsBySize}), into per-size views. Per-size means follow numpy: the sum over events
+ * in order, divided by the count.
+ */
+export function groupWindowsBySize(groups: readonly EventWindow[][], windows: Float64Array, nFreqs: number, windowSamples: number): SizeWindows[] {
+  const per = nFreqs * windowSamples;
+  let at = 0;
+  return groups.map((members) => {
+    const group = windows.subarray(at * per, (at + members.length) * per);
+    at += members.length;
     const mean = new Float64Array(per);
-    members.forEach(({ i }, k) => {
-      const src = windows.subarray(i * per, (i + 1) * per);
-      out.set(src, k * per);
-      for (let j = 0; j < per; j++) mean[j] = mean[j]! + src[j]!;
-    });
+    for (let k = 0; k < members.length; k++) {
+      for (let j = 0; j < per; j++) mean[j] = mean[j]! + group[k * per + j]!;
+    }
     for (let j = 0; j < per; j++) mean[j] = mean[j]! / members.length;
-    return {
-      size,
-      label: sizeLabel(size),
-      nEvents: members.length,
-      validEvents: members.map(({ w }) => w.index),
-      windows: out,
-      mean,
-    };
+    const size = members[0]!.size;
+    return { size, label: sizeLabel(size), nEvents: members.length, validEvents: members.map((w) => w.index), windows: group, mean };
   });
 }
 
@@ -122,7 +124,8 @@ export async function analyzeSession(
   const started = performance.now();
   const bank = createWaveletBank(params, session.nTimes);
   const nFreqs = params.freqs.length;
-  const layout = { starts: Int32Array.from(plan.windows, (w) => w.start), windowSamples: plan.windowSamples };
+  const groups = windowsBySize(plan);
+  const layout = { starts: Int32Array.from(groups.flat(), (w) => w.start), windowSamples: plan.windowSamples };
   let windows: Float64Array;
   let roiPower: Float64Array | null = null;
   let channelMean: Float64Array;
@@ -150,7 +153,7 @@ export async function analyzeSession(
     windowDuration,
     windowSamples: plan.windowSamples,
     windowTimes: plan.windowTimes,
-    sizes: groupWindowsBySize(plan, windows, nFreqs),
+    sizes: groupWindowsBySize(groups, windows, nFreqs, plan.windowSamples),
     invalidEvents: plan.invalid,
     channelMean,
     channelStd,

@@ -50,20 +50,22 @@ function fsyncDirSync(dir: string): void {
 }
 
 /**
- * Atomically replace (or create) the file at `path` with `data` (strings are written as UTF-8).
+ * Atomically replace (or create) the file at `path` with `data` (strings are written as UTF-8;
+ * an array of byte chunks is written in order, so a header and a view of an array need no copy).
  *
  * Writes a temporary file in the same directory, fsyncs it, and renames it over `path`. On any
  * failure the temporary file is removed and the error propagates; an existing file at `path` is
  * left untouched.
  */
-export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
+export async function writeFileAtomic(path: string, data: Uint8Array | string | readonly Uint8Array[]): Promise<void> {
   const tmp = tempPathFor(path);
   let fh: FileHandle | undefined;
   let created = false;
   try {
     fh = await open(tmp, 'wx');
     created = true;
-    await fh.writeFile(data);
+    // Each writeFile continues at the handle's position.
+    for (const chunk of Array.isArray(data) ? data : [data]) await fh.writeFile(chunk);
     await fh.sync();
     const h = fh;
     fh = undefined;

@@ -614,6 +614,18 @@ const GROWTH_AXIS_MAX_DIGITS = 21;
  * @throws ArrayFormatError if `shape` is invalid or does not match `data.length`.
  */
 export function encodeNpy(data: Float64Array, shape: readonly number[]): Uint8Array {
+  const [header, body] = npyParts(data, shape);
+  const out = new Uint8Array(header.length + body.length);
+  out.set(header, 0);
+  out.set(body, header.length);
+  return out;
+}
+
+/**
+ * The `.npy` image of {@link encodeNpy} as its header and its data bytes — on a little-endian
+ * host a view of `data` itself, so writing a file never copies the array.
+ */
+function npyParts(data: Float64Array, shape: readonly number[]): [Uint8Array, Uint8Array] {
   let size = 1;
   for (const d of shape) {
     if (!Number.isSafeInteger(d) || d < 0) {
@@ -644,19 +656,20 @@ export function encodeNpy(data: Float64Array, shape: readonly number[]): Uint8Ar
     padlen = ARRAY_ALIGN - ((prefix + hlen) % ARRAY_ALIGN);
   }
   const headerTotal = hlen + padlen;
-  const dataStart = prefix + headerTotal;
-  const out = new Uint8Array(dataStart + data.byteLength);
-  out.set(MAGIC, 0);
-  out[6] = major;
-  out[7] = 0;
-  const dv = new DataView(out.buffer);
+  const head = new Uint8Array(prefix + headerTotal);
+  head.set(MAGIC, 0);
+  head[6] = major;
+  head[7] = 0;
+  const dv = new DataView(head.buffer);
   if (major === 1) dv.setUint16(8, headerTotal, true);
   else dv.setUint32(8, headerTotal, true);
-  out.set(Buffer.from(header + ' '.repeat(padlen) + '\n', 'latin1'), prefix);
-  const body = out.subarray(dataStart);
-  body.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-  if (!HOST_LITTLE_ENDIAN) byteswap(body, 8);
-  return out;
+  head.set(Buffer.from(header + ' '.repeat(padlen) + '\n', 'latin1'), prefix);
+  let body = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (!HOST_LITTLE_ENDIAN) {
+    body = body.slice();
+    byteswap(body, 8);
+  }
+  return [head, body];
 }
 
 /**
@@ -668,5 +681,5 @@ export async function writeNpy(
   data: Float64Array,
   shape: readonly number[],
 ): Promise<void> {
-  await writeFileAtomic(path, encodeNpy(data, shape));
+  await writeFileAtomic(path, npyParts(data, shape));
 }

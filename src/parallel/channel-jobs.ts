@@ -140,7 +140,7 @@ export async function runChannelJobs(jobs: ChannelJobs, options: ChannelStrategy
           std: rowsOfChannel(channelStd, c, nFreqs, 0, nFreqs, 1),
           power: keptPower === null ? null : rowsOfChannel(keptPower, c, nFreqs, 0, nFreqs, nTimes),
         })),
-        roi: source === null ? null : { source, sum: roiMean! },
+        roi: source === null ? null : { source, sum: roiMean!, nRows: nFreqs, firstRow: 0 },
       },
       layout,
     );
@@ -217,8 +217,10 @@ async function runRowBatches(run: Run, batchRows: number): Promise<void> {
   const windowsBytes = (layout?.starts.length ?? 0) * batchRows * (layout?.windowSamples ?? 0) * BYTES;
   const perTaskBytes =
     (source === 'power' && keptPower === null ? rowsBytes : 0) +
-    2 * windowsBytes +
-    (threads ? 0 : nChannels * (nTimes * BYTES + (keptPower === null ? 0 : rowsBytes)) + (source === 'power' ? rowsBytes : 0));
+    windowsBytes +
+    (threads
+      ? 0
+      : nChannels * (nTimes * BYTES + (keptPower === null ? 0 : rowsBytes)) + (source === 'power' ? rowsBytes : 0) + windowsBytes);
 
   await runInOrder(nBatches, maxInFlight(run, perTaskBytes), async (b) => {
     const first = b * batchRows;

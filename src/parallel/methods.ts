@@ -5,7 +5,7 @@
  * functions on the data they are handed.
  */
 import workerpool from 'workerpool';
-import { computeChannelRows, computeRowBatch, rowsOfChannel, scatterRows, type ChannelOutputs, type RowBatchOutputs } from '../analysis/channel-power.js';
+import { computeChannelRows, computeRowBatch, rowsOfChannel, type ChannelOutputs, type RowBatchOutputs } from '../analysis/channel-power.js';
 import { addRowInTurn } from '../analysis/roi-sum.js';
 import { EegParallelError } from '../errors.js';
 import { injectFault } from './faults.js';
@@ -65,12 +65,12 @@ function rowBatch(task: RowBatchTask): RowBatchReply | WorkerErrorReply | null {
     const nFreqs = bank.freqs.length;
     const nTimes = bank.nTimes;
     const nChannels = task.signals.length;
-    const rowLength = task.roi === 'power' ? nTimes : (layout?.windowSamples ?? 0);
-    const roiSize = task.roi === null ? 0 : task.roi === 'power' ? count * nTimes : layout!.starts.length * count * rowLength;
+    const roiSize = task.roi === null ? 0 : count * (task.roi === 'power' ? nTimes : layout!.starts.length * layout!.windowSamples);
     let out: RowBatchOutputs;
     let reply: RowBatchReply | null = null;
     if (shared !== null) {
-      // Threads: statistics, kept power and a full-power ROI sum are views of this batch's rows.
+      // Threads: statistics and kept power are views of this batch's rows; its ROI rows are
+      // added in place in the run's ROI sum (rows of different batches never overlap).
       const rows = (all: Float64Array, c: number, size: number) => rowsOfChannel(all, c, nFreqs, first, count, size);
       out = {
         channels: task.signals.map((_, c) => ({
@@ -78,10 +78,7 @@ function rowBatch(task: RowBatchTask): RowBatchReply | WorkerErrorReply | null {
           std: rows(shared.std, c, 1),
           power: shared.keptPower === null ? null : rows(shared.keptPower, c, nTimes),
         })),
-        roi:
-          task.roi === null
-            ? null
-            : { source: task.roi, sum: task.roi === 'power' ? rows(shared.roiSum!, 0, nTimes) : new Float64Array(roiSize) },
+        roi: task.roi === null ? null : { source: task.roi, sum: shared.roiSum!, nRows: nFreqs, firstRow: first },
       };
     } else {
       const mean = new Float64Array(nChannels * count);
@@ -93,7 +90,7 @@ function rowBatch(task: RowBatchTask): RowBatchReply | WorkerErrorReply | null {
           std: rowsOfChannel(std, c, count, 0, count, 1),
           power: power === null ? null : rowsOfChannel(power, c, count, 0, count, nTimes),
         })),
-        roi: task.roi === null ? null : { source: task.roi, sum: new Float64Array(roiSize) },
+        roi: task.roi === null ? null : { source: task.roi, sum: new Float64Array(roiSize), nRows: count, firstRow: 0 },
       };
       reply = { mean, std, power, roiSum: out.roi?.sum ?? null };
     }
@@ -102,9 +99,6 @@ function rowBatch(task: RowBatchTask): RowBatchReply | WorkerErrorReply | null {
       else workerpool.workerEmit({ position } satisfies ProgressEvent);
       injectFault(`${task.names[position]}, ${task.label}`);
     });
-    // Threads: event windows' ROI rows are not contiguous in the full layout, so they are copied
-    // to their place (rows of different batches never overlap).
-    if (shared !== null && task.roi === 'windows') scatterRows(shared.roiSum!, out.roi!.sum, nFreqs, first, count, rowLength);
     return reply;
   } catch (e) {
     return asErrorReply(e);
