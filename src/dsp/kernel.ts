@@ -11,8 +11,8 @@
  *
  * One instance per thread (main thread and each worker), created on first use; its memory holds
  * the twiddles, two signal segments, four pair buffers, two power blocks, the block statistics
- * and a copy of the bank's wavelet spectra (n_freqs × M × 16 bytes: 1.3 MB for 20 frequencies
- * and M = 4096) and, when a channel is streamed row by row, its block pairs' spectra (M × 32 bytes
+ * and a copy of the bank's (real) wavelet spectra (n_freqs × M × 8 bytes: 0.66 MB for 20
+ * frequencies and M = 4096) and, when a channel is streamed row by row, its block pairs' spectra (M × 32 bytes
  * per pair: 2 MB for 100,000 samples at M = 4096), one power row and the ROI accumulator of a
  * batch of full-power rows (batch rows × n_times × 8 bytes). An instance grown past 64 MiB is
  * dropped after the call that grew it ({@link releaseLargeKernel}).
@@ -69,7 +69,7 @@ interface Layout {
   powerA: number;
   powerB: number;
   stats: number;
-  /** The bank's spectra, shape (n_freqs, M) complex; grows to fit the bank. */
+  /** The bank's spectra, shape (n_freqs, M) real; grows to fit the bank. */
   spectra: number;
   spectraBytes: number;
   /** One power row and the ROI accumulator rows (see {@link MorletKernel.reserveRoiRows}), f64. */
@@ -340,12 +340,12 @@ export class MorletKernel {
   /**
    * Power of one frequency row for the two blocks of `spectraPair`: |FFT(conj(X)·S_f)|² at
    * elements [from, from + count) of each lane into {@link powerA} and {@link powerB}, with their
-   * {@link stats}; X is the signal spectrum of the lane's block, S_f = conj(FFT(G_f))/M the bank's.
+   * {@link stats}; X is the signal spectrum of the lane's block, S_f = FFT(G_f)/M the bank's (real).
    */
   blockPower(spectraPair: number, freq: number, from: number, count: number): void {
     const { fftSize: M, twiddles, workA, workB, powerA, powerB, stats, spectra } = this.current();
     const e = this.exports;
-    const result = e.productFftPair(spectraPair, spectra + freq * M * COMPLEX_BYTES, workA, workB, twiddles, M);
+    const result = e.productFftPair(spectraPair, spectra + freq * M * F64, workA, workB, twiddles, M);
     e.powerStats(result, from, count, powerA, powerB, stats);
   }
 }

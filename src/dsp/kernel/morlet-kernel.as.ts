@@ -109,16 +109,17 @@ export function fftPair(x: usize, y: usize, tw: usize, n: i32): usize {
   return stockhamStages(x, y, tw, n, n, 1);
 }
 
-// conj(X[k])·S[k] at element k of pair buffer x and interleaved complex S (the same in both
-// lanes): the real parts, then the imaginary parts.
+// conj(X[k])·S[k] at element k of pair buffer x and the real S (the same in both lanes; the
+// wavelet spectra are real, see ../convolve.ts): the real parts X_re·S, then the imaginary
+// parts −X_im·S.
 @inline
 function productRe(x: usize, spectrum: usize): v128 {
-  return f64x2.add(f64x2.mul(v128.load(x), v128.load64_splat(spectrum)), f64x2.mul(v128.load(x, 16), v128.load64_splat(spectrum + 8)));
+  return f64x2.mul(v128.load(x), v128.load64_splat(spectrum));
 }
 
 @inline
 function productIm(x: usize, spectrum: usize): v128 {
-  return f64x2.sub(f64x2.mul(v128.load(x), v128.load64_splat(spectrum + 8)), f64x2.mul(v128.load(x, 16), v128.load64_splat(spectrum)));
+  return f64x2.neg(f64x2.mul(v128.load(x, 16), v128.load64_splat(spectrum)));
 }
 
 // out[k] = conj(X[k])·S[k] in both lanes, k < n (out a pair buffer): productFftPair's first
@@ -128,14 +129,14 @@ function spectrumProducts(x: usize, spectrum: usize, out: usize, n: i32): void {
     v128.store(out, productRe(x, spectrum));
     v128.store(out, productIm(x, spectrum), 16);
     x += 32;
-    spectrum += 16;
+    spectrum += 8;
     out += 32;
   }
 }
 
 // FFT of conj(X[k])·S[k], k < n: the same values as spectrumProducts into `a` followed by
 // fftPair(a, b), but the first stage computes the products as it loads them, so they never make
-// a round trip through memory. X (a pair buffer) and S (interleaved complex) are read only; `a`
+// a round trip through memory. X (a pair buffer) and S (n real values) are read only; `a`
 // and `b` are overwritten. Returns the buffer (a or b) that holds the result.
 export function productFftPair(x: usize, spectrum: usize, a: usize, b: usize, tw: usize, n: i32): usize {
   if (n < 4) {
@@ -145,13 +146,13 @@ export function productFftPair(x: usize, spectrum: usize, a: usize, b: usize, tw
   // The first radix-4 stage (len = n, s = 1): inputs p, p + n/4, p + n/2, p + 3n/4 to outputs 4p … 4p + 3.
   const q4 = n >> 2;
   const quarterX = <usize>q4 << 5;
-  const quarterS = <usize>q4 << 4;
+  const quarterS = <usize>q4 << 3;
   for (let p = 0; p < q4; p++) {
     const t1 = tw + (<usize>p << 4);
     const t2 = tw + (<usize>(2 * p) << 4);
     const t3 = tw + (<usize>(3 * p) << 4);
     const xp = x + (<usize>p << 5);
-    const sp = spectrum + (<usize>p << 4);
+    const sp = spectrum + (<usize>p << 3);
     butterfly4(
       productRe(xp, sp), productIm(xp, sp),
       productRe(xp + quarterX, sp + quarterS), productIm(xp + quarterX, sp + quarterS),
