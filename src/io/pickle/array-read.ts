@@ -1,9 +1,9 @@
 /**
  * Reading indexed arrays from the file as float64, fetching only the bytes needed.
  *
- * Memory: the result, plus one chunk buffer of at most {@link READ_CHUNK} bytes (two when rows
- * are gathered from a Fortran-ordered array, so reading overlaps gathering; and the float64
- * conversion for non-float64 types). Never the whole file.
+ * Memory: the result, plus chunk buffers of {@link READ_CHUNK} bytes in all (a ring of several
+ * smaller ones when rows are gathered from a Fortran-ordered array, so reading overlaps
+ * gathering; and the float64 conversion for non-float64 types). Never the whole file.
  */
 
 import { fortranToC } from '../layout.js';
@@ -18,11 +18,12 @@ export const READ_CHUNK = 1024 * 1024;
 
 /**
  * Chunk reads kept in flight while streaming a Fortran-ordered array (see {@link readRows}), in a
- * ring of chunks that together take 2 × READ_CHUNK: 3 reads of 512 KiB read a 21-minute session
- * in 27–28 ms against 29–36 ms for 1 read of 1 MiB, in the same memory.
+ * ring of chunks that together take READ_CHUNK: 3 reads of 256 KiB in flight read a 21-minute
+ * session as fast as a ring of 4 × 512 KiB did (first read in a fresh process 31–47 vs 33–47 ms,
+ * alternating runs), with 1 MiB less at the peak of `analyze-session`.
  */
 const READS_IN_FLIGHT = 3;
-const RING_BYTES = 2 * READ_CHUNK;
+const RING_BYTES = READ_CHUNK;
 
 const ITEMSIZE: Readonly<Record<string, number>> = {
   float64: 8,
@@ -147,7 +148,12 @@ export async function readArrayFloat64(src: ByteSource, ref: ArrayRef, what: str
   if (n * itemsize !== ref.nbytes) throw new ArrayFormatError(`${src.name}: ${what}: index says ${ref.nbytes} bytes for shape (${ref.shape.join(', ')}); expected ${n * itemsize}`);
   const read = rangeReader(src, ref, what);
   const flat = new Float64Array(n);
-  if (n > 0) {
+  if (n > 0 && ref.dtype === 'float64') {
+    // Read straight into the result (byte-swapped there if foreign): no chunk buffer, no copy.
+    const bytes = new Uint8Array(flat.buffer);
+    await read(0, bytes, ref.nbytes);
+    toFloat64(bytes, n, ref, itemsize, what);
+  } else if (n > 0) {
     const chunk = chunkBuffer(ref.nbytes, itemsize);
     for (let done = 0; done < n; ) {
       const count = Math.min(chunk.length / itemsize, n - done);
