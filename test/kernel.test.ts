@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import { MorletKernel } from '../src/dsp/kernel.js';
 import { createWaveletBank, resolveTfrParams } from '../src/index.js';
 import { morletPower, nextPowerOfTwo } from '../src/dsp/convolve.js';
+import { morletWavelet } from '../src/dsp/morlet.js';
 
 /** Forward DFT, e^{−2πi jk/n}, of interleaved complex input. */
 function naiveDft(x: Float64Array): Float64Array {
@@ -84,6 +85,38 @@ test('wavelet spectra are made once per (parameters, FFT size) and shared by lat
   assert.notEqual(createWaveletBank(resolveTfrParams({ nFreqs: 5, zeroMean: false }, 200), 50_000).spectra, a.spectra);
   const fresh = createWaveletBank(resolveTfrParams({ nFreqs: 5, freqRange: [3, 8.0001] }, 200), 50_000);
   assert.notEqual(fresh.spectra, a.spectra, 'other frequencies, other spectra');
+});
+
+test('wavelet spectra are the real DFT of the centred wavelets: their imaginary parts vanish', () => {
+  // The bank keeps only real parts (convolve.ts): valid because MNE's wavelet is conjugate-
+  // symmetric, so the exact DFT of the centred wavelet is real. Checked against the O(M²) DFT.
+  const cases = [
+    { options: { nFreqs: 4 }, sfreq: 200, nTimes: 300 },
+    { options: { freqs: [7.3, 21, 44.5], cycles: { kind: 'fixed', nCycles: 2.5 } as const, zeroMean: false }, sfreq: 250, nTimes: 200 },
+    { options: { freqRange: [11, 30] as const, nFreqs: 3, cycles: { kind: 'factor', factor: 0.4 } as const }, sfreq: 512, nTimes: 150 },
+  ];
+  for (const { options, sfreq, nTimes } of cases) {
+    const params = resolveTfrParams(options, sfreq);
+    const bank = createWaveletBank(params, nTimes);
+    const M = bank.fftSize;
+    assert.equal(bank.spectra.length, params.freqs.length * M, 'one real value per frequency and bin');
+    params.freqs.forEach((freq, f) => {
+      const w = morletWavelet(sfreq, freq, params.nCycles[f]!, params.zeroMean);
+      const h = (w.re.length - 1) / 2;
+      const centred = new Float64Array(2 * M);
+      for (let j = -h; j <= h; j++) {
+        centred[2 * ((j + M) % M)] = w.re[j + h]!;
+        centred[2 * ((j + M) % M) + 1] = w.im[j + h]!;
+      }
+      const dft = naiveDft(centred);
+      const peak = Math.max(...Array.from({ length: M }, (_, k) => Math.abs(dft[2 * k]!)));
+      for (let k = 0; k < M; k++) {
+        assert.ok(Math.abs(dft[2 * k + 1]!) <= 1e-14 * peak, `${freq} Hz, bin ${k}: imaginary part ${dft[2 * k + 1]} of peak ${peak}`);
+        const stored = bank.spectra[f * M + k]! * M;
+        assert.ok(Math.abs(stored - dft[2 * k]!) <= 1e-14 * peak, `${freq} Hz, bin ${k}: ${stored} vs DFT ${dft[2 * k]}`);
+      }
+    });
+  }
 });
 
 test('power is the same for every FFT size, down to 2 (radix-2-ending and too-short-for-radix-4 transforms)', () => {
