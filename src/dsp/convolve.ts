@@ -208,7 +208,7 @@ export type PowerBlockSink = (
  * Order: by default block pair after block pair, each for every row (the signal's spectra are
  * used at once). `rowMajor` streams every block of a row before the next row, so a caller can
  * finish a row while it is still in cache; it keeps the channel's block-pair spectra in the
- * kernel meanwhile (M × 32 bytes per pair: ~2.6 × the signal's bytes).
+ * kernel meanwhile ((M/2 + 1) × 32 bytes per pair, ~1.3 × the signal's bytes).
  *
  * @param signal one channel, shape (n_times,), n_times = bank.nTimes
  * @param bank wavelet spectra and block plan

@@ -12,8 +12,8 @@
  * One instance per thread (main thread and each worker), created on first use; its memory holds
  * the twiddles, two signal segments, four pair buffers, two power blocks, the block statistics
  * and a copy of the bank's (real) wavelet spectra (n_freqs × M × 8 bytes: 0.66 MB for 20
- * frequencies and M = 4096) and, when a channel is streamed row by row, its block pairs' spectra (M × 32 bytes
- * per pair: 2 MB for 100,000 samples at M = 4096), one power row and the ROI accumulator of a
+ * frequencies and M = 4096) and, when a channel is streamed row by row, its block pairs' spectra
+ * ((M/2 + 1) × 32 bytes per pair: 1 MB for 100,000 samples at M = 4096), one power row and the ROI accumulator of a
  * batch of full-power rows (batch rows × n_times × 8 bytes). An instance grown past 64 MiB is
  * dropped after the call that grew it ({@link releaseLargeKernel}).
  */
@@ -33,6 +33,14 @@ interface KernelExports {
 const WASM_PAGE_BYTES = 65536;
 /** Bytes of one element of a pair buffer: [re lane 0, re lane 1, im lane 0, im lane 1]. */
 const PAIR_BYTES = 32;
+
+/**
+ * Bytes of a saved block pair's spectra: elements 0 … M/2 only, as each lane is the spectrum of a
+ * real segment (X[M − k] = conj(X[k]); the kernel reads no more), rounded up to a cache line.
+ */
+function savedPairBytes(M: number): number {
+  return Math.ceil(((M / 2 + 1) * PAIR_BYTES) / 64) * 64;
+}
 const COMPLEX_BYTES = 16;
 const F64 = 8;
 /** Elements per chunk of {@link MorletKernel.addZRow}: two 64 KiB buffers, cache-resident. */
@@ -77,7 +85,7 @@ interface Layout {
   rowLength: number;
   roiRows: number;
   roiLength: number;
-  /** Saved signal spectra of block pairs (see {@link MorletKernel.savePairs}), pair buffers of M × 32 bytes. */
+  /** Saved signal spectra of block pairs (see {@link MorletKernel.savePairs}), (M/2 + 1) × 32 bytes each. */
   pairs: number;
   /** How many pairs fit at `pairs`. */
   pairCapacity: number;
@@ -223,7 +231,7 @@ export class MorletKernel {
       rowLength: sizes.rowLength,
       roiRows: take(sizes.roiLength * F64),
       roiLength: sizes.roiLength,
-      pairs: take(sizes.pairCapacity * pair),
+      pairs: take(sizes.pairCapacity * savedPairBytes(M)),
       pairCapacity: sizes.pairCapacity,
     };
     const memory = this.exports.memory;
@@ -318,8 +326,8 @@ export class MorletKernel {
     const result = this.exports.fftPair(signalA, signalB, twiddles, M);
     if (slot === undefined) return result;
     if (!(slot >= 0 && slot < pairCapacity)) throw new RangeError(`pair slot ${slot} outside 0…${pairCapacity - 1}`);
-    const saved = pairs + slot * M * PAIR_BYTES;
-    this.f64.copyWithin(saved / F64, result / F64, (result + M * PAIR_BYTES) / F64);
+    const saved = pairs + slot * savedPairBytes(M);
+    this.f64.copyWithin(saved / F64, result / F64, (result + (M / 2 + 1) * PAIR_BYTES) / F64);
     return saved;
   }
 

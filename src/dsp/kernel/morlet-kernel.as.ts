@@ -109,41 +109,57 @@ export function fftPair(x: usize, y: usize, tw: usize, n: i32): usize {
   return stockhamStages(x, y, tw, n, n, 1);
 }
 
-// conj(X[k])·S[k] at element k of pair buffer x and the real S (the same in both lanes; the
-// wavelet spectra are real, see ../convolve.ts): the real parts X_re·S, then the imaginary
-// parts −X_im·S.
+// conj(X[k])·S[k] for the real S (the same in both lanes; the wavelet spectra are real, see
+// ../convolve.ts). Each lane of X is the spectrum of a real segment, so X[k] = conj(X[n − k]):
+// only X[0 … n/2] is read. For k < n/2 the product is (X_re·S, −X_im·S) at element k ("lower");
+// for k ≥ n/2 it is X[n − k]·S = (X_re·S, X_im·S) at element n − k ("mirror"), so only the
+// sign of the imaginary part differs.
 @inline
 function productRe(x: usize, spectrum: usize): v128 {
   return f64x2.mul(v128.load(x), v128.load64_splat(spectrum));
 }
 
 @inline
-function productIm(x: usize, spectrum: usize): v128 {
+function lowerIm(x: usize, spectrum: usize): v128 {
   return f64x2.neg(f64x2.mul(v128.load(x, 16), v128.load64_splat(spectrum)));
 }
 
-// out[k] = conj(X[k])·S[k] in both lanes, k < n (out a pair buffer): productFftPair's first
-// step for transforms too short for a radix-4 stage.
+@inline
+function mirrorIm(x: usize, spectrum: usize): v128 {
+  return f64x2.mul(v128.load(x, 16), v128.load64_splat(spectrum));
+}
+
+// out[k] = conj(X[k])·S[k] in both lanes, k < n (out a pair buffer), by the rule above:
+// productFftPair's first step for transforms too short for a radix-4 stage.
 function spectrumProducts(x: usize, spectrum: usize, out: usize, n: i32): void {
+  const half = n >> 1;
   for (let k = 0; k < n; k++) {
-    v128.store(out, productRe(x, spectrum));
-    v128.store(out, productIm(x, spectrum), 16);
-    x += 32;
-    spectrum += 8;
-    out += 32;
+    const sk = spectrum + (<usize>k << 3);
+    const o = out + (<usize>k << 5);
+    if (k < half) {
+      const xk = x + (<usize>k << 5);
+      v128.store(o, productRe(xk, sk));
+      v128.store(o, lowerIm(xk, sk), 16);
+    } else {
+      const xm = x + (<usize>(n - k) << 5);
+      v128.store(o, productRe(xm, sk));
+      v128.store(o, mirrorIm(xm, sk), 16);
+    }
   }
 }
 
 // FFT of conj(X[k])·S[k], k < n: the same values as spectrumProducts into `a` followed by
 // fftPair(a, b), but the first stage computes the products as it loads them, so they never make
-// a round trip through memory. X (a pair buffer) and S (n real values) are read only; `a`
-// and `b` are overwritten. Returns the buffer (a or b) that holds the result.
+// a round trip through memory. X (a pair buffer of which only elements 0 … n/2 are read) and S
+// (n real values) are read only; `a` and `b` are overwritten. Returns the buffer (a or b) that
+// holds the result.
 export function productFftPair(x: usize, spectrum: usize, a: usize, b: usize, tw: usize, n: i32): usize {
   if (n < 4) {
     spectrumProducts(x, spectrum, a, n);
     return fftPair(a, b, tw, n);
   }
-  // The first radix-4 stage (len = n, s = 1): inputs p, p + n/4, p + n/2, p + 3n/4 to outputs 4p … 4p + 3.
+  // The first radix-4 stage (len = n, s = 1): inputs p, p + n/4 (lower), p + n/2, p + 3n/4
+  // (mirror: elements n/2 − p and n/4 − p) to outputs 4p … 4p + 3.
   const q4 = n >> 2;
   const quarterX = <usize>q4 << 5;
   const quarterS = <usize>q4 << 3;
@@ -152,12 +168,14 @@ export function productFftPair(x: usize, spectrum: usize, a: usize, b: usize, tw
     const t2 = tw + (<usize>(2 * p) << 4);
     const t3 = tw + (<usize>(3 * p) << 4);
     const xp = x + (<usize>p << 5);
+    const xc = x + (<usize>(2 * q4 - p) << 5);
+    const xd = x + (<usize>(q4 - p) << 5);
     const sp = spectrum + (<usize>p << 3);
     butterfly4(
-      productRe(xp, sp), productIm(xp, sp),
-      productRe(xp + quarterX, sp + quarterS), productIm(xp + quarterX, sp + quarterS),
-      productRe(xp + 2 * quarterX, sp + 2 * quarterS), productIm(xp + 2 * quarterX, sp + 2 * quarterS),
-      productRe(xp + 3 * quarterX, sp + 3 * quarterS), productIm(xp + 3 * quarterX, sp + 3 * quarterS),
+      productRe(xp, sp), lowerIm(xp, sp),
+      productRe(xp + quarterX, sp + quarterS), lowerIm(xp + quarterX, sp + quarterS),
+      productRe(xc, sp + 2 * quarterS), mirrorIm(xc, sp + 2 * quarterS),
+      productRe(xd, sp + 3 * quarterS), mirrorIm(xd, sp + 3 * quarterS),
       v128.load64_splat(t1), v128.load64_splat(t1 + 8),
       v128.load64_splat(t2), v128.load64_splat(t2 + 8),
       v128.load64_splat(t3), v128.load64_splat(t3 + 8),
