@@ -13,12 +13,17 @@ import { packagePath } from '../paths.js';
 import { DEBIAN_PYTHON } from './lab-file.js';
 import { median } from './measure.js';
 import { timeCommand } from './proc.js';
+import { benchArgs, positiveInteger } from './args.js';
 
 function main(): void {
-  const argv = process.argv.slice(2);
-  const arg = (name: string, fallback: string): string => (argv.includes(name) ? argv[argv.indexOf(name) + 1]! : fallback);
-  const sessions = Number(arg('--sessions', '40'));
-  const file = arg('--file', join(tmpdir(), `eeg-parallel-large-${sessions}.pkl`));
+  const args = benchArgs(
+    process.argv.slice(2),
+    'usage: node dist/src/bench/lazy-file.js [--sessions 40] [--file /tmp/large.pkl] [--keep]',
+    { sessions: positiveInteger(40), file: { default: '' } },
+    ['keep'],
+  );
+  const sessions = Number(args.sessions);
+  const file = args.file === '' ? join(tmpdir(), `eeg-parallel-large-${sessions}.pkl`) : args.file;
   if (!existsSync(file)) {
     const r = spawnSync(DEBIAN_PYTHON, [packagePath('scripts', 'make_large_pickle.py'), String(sessions), file], { stdio: 'inherit' });
     if (r.status !== 0) throw new Error('make_large_pickle.py failed');
@@ -49,7 +54,7 @@ function main(): void {
       '',
     ].join('\n'),
   );
-  if (!argv.includes('--keep')) rmSync(file, { force: true });
+  if (!args.keep) rmSync(file, { force: true });
 }
 
 main();

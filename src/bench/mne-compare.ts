@@ -31,6 +31,7 @@ import { DEBIAN_PYTHON, writeSyntheticLabFile } from './lab-file.js';
 import { median } from './measure.js';
 import { timeCommand, type TimedCommand } from './proc.js';
 import { maxAbsDiff } from './runner.js';
+import { benchArgs, positiveInteger } from './args.js';
 import { machineInfo } from '../report/report.js';
 
 const SESSION = { seed: 21, nChannels: 32, nTimes: 255_000, nEvents: 50, thetaBursts: true, ratId: '9151', sessionDate: '210000' };
@@ -39,14 +40,6 @@ const FRONTAL = [20, 21, 23, 24];
 const BASELINE_SESSION = { ...SESSION, nTimes: 2_000, nEvents: 2 };
 const N_FREQS = 20;
 const WINDOW_SAMPLES = 200;
-
-function parseArgs(argv: string[]): { rounds: number; out: string } {
-  const get = (name: string, fallback: string): string => {
-    const i = argv.indexOf(name);
-    return i >= 0 ? argv[i + 1]! : fallback;
-  };
-  return { rounds: Number(get('--rounds', '5')), out: get('--out', 'results/bench-mne') };
-}
 
 /** Max relative difference (per SPEC 3.3: per row, vs max |reference| of the row) over all window files. */
 function compareWindows(ours: string, ref: string): number {
@@ -130,7 +123,12 @@ function memoryBudget(runs: TimedCommand[], baseline: TimedCommand[], baselineSt
 }
 
 async function main(): Promise<void> {
-  const { rounds, out } = parseArgs(process.argv.slice(2));
+  const args = benchArgs(process.argv.slice(2), 'usage: node dist/src/bench/mne-compare.js [--rounds 5] [--out results/bench-mne]', {
+    rounds: positiveInteger(5),
+    out: { default: 'results/bench-mne' },
+  });
+  const rounds = Number(args.rounds);
+  const out = args.out;
   const scratch = mkdtempSync(join(tmpdir(), 'eeg-parallel-bench-mne-'));
   try {
     const data = join(scratch, 'session21.pkl');
