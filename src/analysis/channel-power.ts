@@ -131,7 +131,7 @@ export interface RowBatchOutputs {
 /**
  * Computes the frequency rows [first, first + count) of every channel, in ROI order, adding each
  * channel's z-scores to the ROI sum as soon as each row is final — so, unless the power is kept,
- * one power row is held at a time — and divides by the number of channels at the end. This
+ * one power row is held at a time — the last channel's addition dividing by their number. This
  * is the whole sequential path (all rows) and one task of the `frequencies` strategy (a batch of
  * rows); the order of additions is the same either way.
  *
@@ -173,22 +173,19 @@ export function computeRowBatch(
     onChannel?.(c);
     const kept = out.channels[c]!;
     const channel: ChannelOutputs = { ...kept, windows };
+    const divisor = roiDivisor(c, signals.length);
     const addRow =
       roi?.source !== 'power'
         ? undefined
         : inKernel
-          ? (r: number, power: Float64Array) => kernel.addZRowResident(r * nTimes, power, kept.mean[r]!, kept.std[r]!)
-          : (r: number, power: Float64Array) => accumulateZRow(roiRows[0]!, r, power, kept.mean, kept.std);
+          ? (r: number, power: Float64Array) => kernel.addZRowResident(r * nTimes, power, kept.mean[r]!, kept.std[r]!, divisor)
+          : (r: number, power: Float64Array) => accumulateZRow(roiRows[0]!, r, power, kept.mean, kept.std, divisor);
     computeChannelRows(signals[c]!, bank, first, count, channel, layout, addRow);
-    if (roi?.source === 'windows') accumulateZRows(roi.sum, windows!, kept.mean, kept.std, rowLength, roi.nRows, roi.firstRow);
+    if (roi?.source === 'windows') accumulateZRows(roi.sum, windows!, kept.mean, kept.std, rowLength, divisor, roi.nRows, roi.firstRow);
   }
   if (inKernel) {
-    const sum = kernel.roiView(count * nTimes);
-    divideRows(sum, signals.length);
-    roiRows[0]!.set(sum);
+    roiRows[0]!.set(kernel.roiView(count * nTimes));
     releaseLargeKernel();
-  } else {
-    for (const rows of roiRows) divideRows(rows, signals.length);
   }
 }
 
@@ -209,12 +206,12 @@ export function rowsOfChannel(all: Float64Array, c: number, nRows: number, first
 }
 
 /**
- * `sum[r, t] += (power[t] − mean[r]) / std[r]` for one row r of a (rows, n_times) sum, with
- * n_times = power.length: a single row of {@link accumulateZRows}.
+ * `sum[r, t] = (sum[r, t] + (power[t] − mean[r]) / std[r]) / divisor` for one row r of a
+ * (rows, n_times) sum, with n_times = power.length: a single row of {@link accumulateZRows}.
  */
-export function accumulateZRow(sum: Float64Array, r: number, power: Float64Array, mean: Float64Array, std: Float64Array): void {
+export function accumulateZRow(sum: Float64Array, r: number, power: Float64Array, mean: Float64Array, std: Float64Array, divisor = 1): void {
   const n = power.length;
-  morletKernel().addZRow(sum.subarray(r * n, (r + 1) * n), power, mean[r]!, std[r]!);
+  morletKernel().addZRow(sum.subarray(r * n, (r + 1) * n), power, mean[r]!, std[r]!, divisor);
 }
 
 /**
@@ -229,11 +226,13 @@ export function scatterRows(full: Float64Array, compact: Float64Array, nFreqs: n
 }
 
 /**
- * Adds one channel's z-scores to the ROI sum: `acc[g, accFirst + r, t] += (values[g, r, t] − mean[r]) / std[r]`,
+ * Adds one channel's z-scores to the ROI sum:
+ * `acc[g, accFirst + r, t] = (acc[g, accFirst + r, t] + (values[g, r, t] − mean[r]) / std[r]) / divisor`,
  * `values` of shape (n_groups, n_rows, rowLength) with n_rows = mean.length, `acc` of shape
  * (n_groups, accRows, rowLength): full power is one group of n_times samples, event windows are
  * n_windows groups of window_samples. Channels must be added in ROI order (numpy sums the stacked
- * z-scores along the channel axis in order); every path uses this one function.
+ * z-scores along the channel axis in order, then divides by n_roi); every path uses this one
+ * function, with `divisor` = {@link roiDivisor}.
  */
 export function accumulateZRows(
   acc: Float64Array,
@@ -241,6 +240,7 @@ export function accumulateZRows(
   mean: Float64Array,
   std: Float64Array,
   rowLength: number,
+  divisor = 1,
   accRows = mean.length,
   accFirst = 0,
 ): void {
@@ -249,11 +249,15 @@ export function accumulateZRows(
   for (let off = 0, row = 0; off < values.length; off += rowLength, row++) {
     const r = row % nRows;
     const at = ((row - r) / nRows * accRows + accFirst + r) * rowLength;
-    kernel.addZRow(acc.subarray(at, at + rowLength), values.subarray(off, off + rowLength), mean[r]!, std[r]!);
+    kernel.addZRow(acc.subarray(at, at + rowLength), values.subarray(off, off + rowLength), mean[r]!, std[r]!, divisor);
   }
 }
 
-/** Turns the ROI sum into the mean. Divides, as numpy's `mean` does, rather than multiplying by 1/n. */
-export function divideRows(acc: Float64Array, n: number): void {
-  for (let t = 0; t < acc.length; t++) acc[t] = acc[t]! / n;
+/**
+ * The divisor with which the channel at ROI `position` (of `nRoi`) is added: 1, and n_roi for the
+ * last channel, whose addition then also turns the sum into the mean — dividing, as numpy's
+ * `mean` does, rather than multiplying by 1/n, in the same pass instead of one of its own.
+ */
+export function roiDivisor(position: number, nRoi: number): number {
+  return position === nRoi - 1 ? nRoi : 1;
 }

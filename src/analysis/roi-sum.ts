@@ -7,7 +7,7 @@
  * - {@link addRowInTurn}: in worker threads on a shared sum, taking turns row by row with Atomics
  *   (full power, so that no channel's rows wait in a buffer).
  */
-import { accumulateZRow, accumulateZRows, divideRows, type ChannelOutputs } from './channel-power.js';
+import { accumulateZRow, accumulateZRows, roiDivisor, type ChannelOutputs } from './channel-power.js';
 
 /** Shape of the ROI reduction; the sum has shape (n_groups, n_freqs, rowLength). */
 export interface RoiSumLayout {
@@ -21,8 +21,7 @@ export interface RoiSumLayout {
 function addChannel(sum: Float64Array, layout: RoiSumLayout, position: number, outputs: ChannelOutputs): void {
   const values = layout.source === 'power' ? outputs.power : outputs.windows;
   if (values === null) throw new Error(`channel outputs have no ${layout.source}`);
-  accumulateZRows(sum, values, outputs.mean, outputs.std, layout.rowLength);
-  if (position === layout.nRoi - 1) divideRows(sum, layout.nRoi);
+  accumulateZRows(sum, values, outputs.mean, outputs.std, layout.rowLength, roiDivisor(position, layout.nRoi));
 }
 
 /** Single-threaded ordered accumulation; early arrivals wait in a buffer. */
@@ -55,8 +54,6 @@ export class OrderedRoiSum {
 /** Shared state of a worker-side reduction of full power rows. */
 export interface SharedRoiSum {
   nRoi: number;
-  /** n_times. */
-  rowLength: number;
   /** Shape (n_freqs, n_times), SharedArrayBuffer. */
   sum: Float64Array;
   /** Per frequency row: the ROI position whose turn it is to add that row (SharedArrayBuffer). */
@@ -66,9 +63,9 @@ export interface SharedRoiSum {
 }
 
 /** A zero-filled shared reduction of `nRoi` channels' (n_freqs, n_times) power into `sum`. */
-export function sharedRoiSum(sum: Float64Array, nRoi: number, nFreqs: number, nTimes: number): SharedRoiSum {
+export function sharedRoiSum(sum: Float64Array, nRoi: number, nFreqs: number): SharedRoiSum {
   const shared = (n: number) => new Int32Array(new SharedArrayBuffer(n * Int32Array.BYTES_PER_ELEMENT));
-  return { nRoi, rowLength: nTimes, sum, turns: shared(nFreqs), control: shared(1) };
+  return { nRoi, sum, turns: shared(nFreqs), control: shared(1) };
 }
 
 /** Thrown in a worker waiting for its turn after the run was aborted. */
@@ -82,13 +79,12 @@ export class RoiSumAborted extends Error {}
  * channel order and never more than there are workers, so every earlier channel is running or done.
  */
 export function addRowInTurn(shared: SharedRoiSum, position: number, r: number, power: Float64Array, mean: Float64Array, std: Float64Array): void {
-  const { turns, control, rowLength, nRoi } = shared;
+  const { turns, control, nRoi } = shared;
   for (let turn = Atomics.load(turns, r); turn !== position; turn = Atomics.load(turns, r)) {
     if (Atomics.load(control, 0) !== 0) throw new RoiSumAborted('ROI reduction aborted');
     Atomics.wait(turns, r, turn, 200);
   }
-  accumulateZRow(shared.sum, r, power, mean, std);
-  if (position === nRoi - 1) divideRows(shared.sum.subarray(r * rowLength, (r + 1) * rowLength), nRoi);
+  accumulateZRow(shared.sum, r, power, mean, std, roiDivisor(position, nRoi));
   Atomics.store(turns, r, position + 1);
   Atomics.notify(turns, r);
 }

@@ -27,7 +27,7 @@ interface KernelExports {
   realPair(a: number, b: number, out: number, n: number): void;
   productFftPair(x: number, spectrum: number, a: number, b: number, twiddles: number, n: number): number;
   powerStats(y: number, from: number, count: number, powerA: number, powerB: number, stats: number): void;
-  addZRow(acc: number, values: number, n: number, mean: number, std: number): void;
+  addZRow(acc: number, values: number, n: number, mean: number, std: number, divisor: number): void;
 }
 
 const WASM_PAGE_BYTES = 65536;
@@ -169,14 +169,14 @@ export class MorletKernel {
   }
 
   /**
-   * roi[at + t] += (values[t] − mean) / std for t < values.length, on the accumulator in kernel
-   * memory (SIMD, bitwise the scalar expression); `values` is copied in unless it is
+   * roi[at + t] = (roi[at + t] + (values[t] − mean) / std) / divisor for t < values.length, on the
+   * accumulator in kernel memory (see {@link addZRow}); `values` is copied in unless it is
    * {@link powerRowView}'s buffer.
    */
-  addZRowResident(at: number, values: Float64Array, mean: number, std: number): void {
+  addZRowResident(at: number, values: Float64Array, mean: number, std: number, divisor = 1): void {
     const { powerRow, roiRows } = this.current();
     if (values.buffer !== this.exports.memory.buffer || values.byteOffset !== powerRow) this.f64.set(values, powerRow / F64);
-    this.exports.addZRow(roiRows + at * F64, powerRow, values.length, mean, std);
+    this.exports.addZRow(roiRows + at * F64, powerRow, values.length, mean, std, divisor);
   }
 
   /** Bytes of the kernel's memory. */
@@ -287,19 +287,20 @@ export class MorletKernel {
   }
 
   /**
-   * acc[t] += (values[t] − mean) / std for every t (one z-score row of the ROI sum), through the
-   * kernel's SIMD loop in cache-sized chunks: bitwise the scalar expression, and 1.7× faster than
-   * the JIT's loop here even with the copies in and out (2.6 against 4.3–5.5 ns per element on a
-   * shared 16 MB sum; the copies from and to a SharedArrayBuffer are most of the 2.6).
+   * acc[t] = (acc[t] + (values[t] − mean) / std) / divisor for every t (one z-score row of the ROI
+   * sum; divisor n_roi for the last channel makes it the mean, 1 otherwise), through the kernel's
+   * SIMD loop in cache-sized chunks: bitwise the scalar expression, and 1.7× faster than the JIT's
+   * loop here even with the copies in and out (2.6 against 4.3–5.5 ns per element on a shared
+   * 16 MB sum; the copies from and to a SharedArrayBuffer are most of the 2.6).
    */
-  addZRow(acc: Float64Array, values: Float64Array, mean: number, std: number): void {
+  addZRow(acc: Float64Array, values: Float64Array, mean: number, std: number, divisor = 1): void {
     const { zAcc, zValues } = this;
     const f64 = this.f64;
     for (let from = 0; from < acc.length; from += Z_CHUNK) {
       const to = Math.min(from + Z_CHUNK, acc.length);
       f64.set(acc.subarray(from, to), zAcc / F64);
       f64.set(values.subarray(from, to), zValues / F64);
-      this.exports.addZRow(zAcc, zValues, to - from, mean, std);
+      this.exports.addZRow(zAcc, zValues, to - from, mean, std, divisor);
       acc.set(f64.subarray(zAcc / F64, zAcc / F64 + (to - from)), from);
     }
   }

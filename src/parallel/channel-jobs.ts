@@ -276,7 +276,7 @@ async function runChannels(run: Run): Promise<void> {
   if (source !== null) roiLayout = { nRoi: jobs.signals.length, rowLength: source === 'power' ? nTimes : layout!.windowSamples, source };
   const workersAddPower = tasksTakeRoiTurns(run.options, source);
   const ordered = roiLayout !== null && !workersAddPower ? new OrderedRoiSum(roiMean!, roiLayout) : null;
-  const sharedSum = workersAddPower ? sharedRoiSum(roiMean!, jobs.signals.length, nFreqs, nTimes) : null;
+  const sharedSum = workersAddPower ? sharedRoiSum(roiMean!, jobs.signals.length, nFreqs) : null;
   const pool = poolForStrategy(run.options, source);
   // At most one task per worker also keeps the turns deadlock-free: every task whose turn
   // another waits for is running. Under threads a task holds one power row (reduced row by row)

@@ -252,18 +252,28 @@ export function powerStats(y: usize, from: i32, count: i32, powerA: usize, power
   v128.store(stats, f64x2.add(m2Even, m2Odd), 16);
 }
 
-// acc[t] += (values[t] − mean) / std for t < n (8 bytes an element): one ROI z-score row, two
-// elements per f64x2 op — the same IEEE operations in the same order as the scalar expression.
-export function addZRow(acc: usize, values: usize, n: i32, mean: f64, std: f64): void {
+// acc[t] = (acc[t] + (values[t] − mean) / std) / divisor for t < n (8 bytes an element): one ROI
+// z-score row, two elements per f64x2 op — the same IEEE operations in the same order as the
+// scalar expression. divisor 1 (every channel but the last) skips the division, which would not
+// change a bit; the last channel's divisor n_roi turns the sum into the mean in the same pass.
+export function addZRow(acc: usize, values: usize, n: i32, mean: f64, std: f64, divisor: f64): void {
   const m = f64x2.splat(mean);
   const s = f64x2.splat(std);
+  const d = f64x2.splat(divisor);
   let t = 0;
-  for (; t + 1 < n; t += 2) {
-    const at = <usize>t << 3;
-    v128.store(acc + at, f64x2.add(v128.load(acc + at), f64x2.div(f64x2.sub(v128.load(values + at), m), s)));
+  if (divisor == 1.0) {
+    for (; t + 1 < n; t += 2) {
+      const at = <usize>t << 3;
+      v128.store(acc + at, f64x2.add(v128.load(acc + at), f64x2.div(f64x2.sub(v128.load(values + at), m), s)));
+    }
+  } else {
+    for (; t + 1 < n; t += 2) {
+      const at = <usize>t << 3;
+      v128.store(acc + at, f64x2.div(f64x2.add(v128.load(acc + at), f64x2.div(f64x2.sub(v128.load(values + at), m), s)), d));
+    }
   }
   if (t < n) {
     const at = <usize>t << 3;
-    store<f64>(acc + at, load<f64>(acc + at) + (load<f64>(values + at) - mean) / std);
+    store<f64>(acc + at, (load<f64>(acc + at) + (load<f64>(values + at) - mean) / std) / divisor);
   }
 }
