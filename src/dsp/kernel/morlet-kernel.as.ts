@@ -208,20 +208,19 @@ function powerAt(e: usize): v128 {
 // For k < count (count ≥ 1): powerA[k], powerB[k] = |Y[from + k]|² of lanes 0 and 1, and each
 // lane's block statistics: stats = [mean A, mean B, M2 A, M2 B], M2 = Σ (p − mean)².
 // Two-pass like numpy; even and odd k go to separate accumulators, which halves the add
-// latency chain and keeps the order fixed by `count` alone.
+// latency chain and keeps the order fixed by `count` alone. The second pass reads the stored
+// power rows (16 bytes per k) instead of recomputing |Y|² from the pair buffer (32 bytes).
 export function powerStats(y: usize, from: i32, count: i32, powerA: usize, powerB: usize, stats: usize): void {
-  const first = y + (<usize>from << 5);
-  let e = first;
+  let e = y + (<usize>from << 5);
   let sumEven = f64x2.splat(0);
   let sumOdd = f64x2.splat(0);
   let k = 0;
   for (; k + 1 < count; k += 2) {
     const p0 = powerAt(e);
     const p1 = powerAt(e + 32);
-    store<f64>(powerA + (<usize>k << 3), f64x2.extract_lane(p0, 0));
-    store<f64>(powerB + (<usize>k << 3), f64x2.extract_lane(p0, 1));
-    store<f64>(powerA + (<usize>k << 3), f64x2.extract_lane(p1, 0), 8);
-    store<f64>(powerB + (<usize>k << 3), f64x2.extract_lane(p1, 1), 8);
+    // [A_k, A_k+1] and [B_k, B_k+1]
+    v128.store(powerA + (<usize>k << 3), v128.shuffle<f64>(p0, p1, 0, 2));
+    v128.store(powerB + (<usize>k << 3), v128.shuffle<f64>(p0, p1, 1, 3));
     sumEven = f64x2.add(sumEven, p0);
     sumOdd = f64x2.add(sumOdd, p1);
     e += 64;
@@ -233,23 +232,31 @@ export function powerStats(y: usize, from: i32, count: i32, powerA: usize, power
     sumEven = f64x2.add(sumEven, p0);
   }
   const mean = f64x2.div(f64x2.add(sumEven, sumOdd), f64x2.splat(<f64>count));
-  let m2Even = f64x2.splat(0);
-  let m2Odd = f64x2.splat(0);
-  e = first;
+  // Per lane of the stored rows: [even k, odd k], the same additions in the same order as
+  // accumulating [A, B] pairs per parity.
+  const meanA = f64x2.splat(f64x2.extract_lane(mean, 0));
+  const meanB = f64x2.splat(f64x2.extract_lane(mean, 1));
+  let m2A = f64x2.splat(0);
+  let m2B = f64x2.splat(0);
   k = 0;
   for (; k + 1 < count; k += 2) {
-    const d0 = f64x2.sub(powerAt(e), mean);
-    const d1 = f64x2.sub(powerAt(e + 32), mean);
-    m2Even = f64x2.add(m2Even, f64x2.mul(d0, d0));
-    m2Odd = f64x2.add(m2Odd, f64x2.mul(d1, d1));
-    e += 64;
+    const dA = f64x2.sub(v128.load(powerA + (<usize>k << 3)), meanA);
+    const dB = f64x2.sub(v128.load(powerB + (<usize>k << 3)), meanB);
+    m2A = f64x2.add(m2A, f64x2.mul(dA, dA));
+    m2B = f64x2.add(m2B, f64x2.mul(dB, dB));
   }
+  // Lane 0: even k, lane 1: odd k.
+  let m2EvenA = f64x2.extract_lane(m2A, 0);
+  let m2EvenB = f64x2.extract_lane(m2B, 0);
   if (k < count) {
-    const d0 = f64x2.sub(powerAt(e), mean);
-    m2Even = f64x2.add(m2Even, f64x2.mul(d0, d0));
+    const dA = load<f64>(powerA + (<usize>k << 3)) - f64x2.extract_lane(mean, 0);
+    const dB = load<f64>(powerB + (<usize>k << 3)) - f64x2.extract_lane(mean, 1);
+    m2EvenA += dA * dA;
+    m2EvenB += dB * dB;
   }
   v128.store(stats, mean);
-  v128.store(stats, f64x2.add(m2Even, m2Odd), 16);
+  store<f64>(stats, m2EvenA + f64x2.extract_lane(m2A, 1), 16);
+  store<f64>(stats, m2EvenB + f64x2.extract_lane(m2B, 1), 24);
 }
 
 // acc[t] = (acc[t] + (values[t] − mean) / std) / divisor for t < n (8 bytes an element): one ROI
