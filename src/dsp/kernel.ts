@@ -13,9 +13,9 @@
  * the twiddles, two signal segments, four pair buffers, two power blocks, the block statistics
  * and a copy of the bank's (real) wavelet spectra (n_freqs × M × 8 bytes: 0.66 MB for 20
  * frequencies and M = 4096) and, when a channel is streamed row by row, its block pairs' spectra
- * ((M/2 + 1) × 32 bytes per pair: 1 MB for 100,000 samples at M = 4096), one power row and the ROI accumulator of a
- * batch of full-power rows (batch rows × n_times × 8 bytes). An instance grown past 64 MiB is
- * dropped after the call that grew it ({@link releaseLargeKernel}).
+ * ((M/2 + 1) × 32 bytes per pair: 1 MB for 100,000 samples at M = 4096), one power row and the
+ * ROI accumulator of a batch of full-power rows (batch rows × n_times × 8 bytes). An instance
+ * grown past 64 MiB is dropped after the call that grew it ({@link releaseLargeKernel}).
  */
 import { readFileSync } from 'node:fs';
 import type { WaveletBank } from './convolve.js';
