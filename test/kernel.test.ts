@@ -139,3 +139,33 @@ test('power is the same for every FFT size, down to 2 (radix-2-ending and too-sh
     );
   }
 });
+
+test('kernel scans find the first non-finite value and the first non-increasing time, across chunks', () => {
+  // Reference: the plain loops the scans replaced (session-data.ts).
+  const firstNonFinite = (x: Float64Array): number => x.findIndex((v) => !Number.isFinite(v));
+  const firstNotIncreasing = (x: Float64Array): number => x.findIndex((v, i) => !Number.isFinite(v) || (i > 0 && !(v > x[i - 1]!)));
+  const kernel = new MorletKernel();
+  const bad = fc.constantFrom(NaN, Infinity, -Infinity);
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 30_000 }), fc.option(fc.tuple(fc.nat(), bad)), (n, spoil) => {
+      const x = Float64Array.from({ length: n }, (_, i) => Math.sin(i) * 1e3);
+      if (spoil !== null) x[spoil[0] % n] = spoil[1];
+      assert.equal(kernel.firstNonFinite(x), firstNonFinite(x));
+    }),
+    { numRuns: 200 },
+  );
+  // Violations anywhere, including at 0 and on both sides of the 8,192-value chunk boundary.
+  const violation = fc.constantFrom('equal', 'smaller', NaN, Infinity, -Infinity);
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 20_000 }), fc.option(fc.tuple(fc.oneof(fc.nat(), fc.constantFrom(0, 8191, 8192, 8193)), violation)), (n, spoil) => {
+      const t = Float64Array.from({ length: n }, (_, i) => 12.5 + i / 200);
+      if (spoil !== null) {
+        const i = spoil[0] % n;
+        const v = spoil[1];
+        t[i] = typeof v === 'number' ? v : v === 'equal' ? (i > 0 ? t[i - 1]! : t[i]!) : t[i]! - 1;
+      }
+      assert.equal(kernel.firstNotIncreasing(t), firstNotIncreasing(t));
+    }),
+    { numRuns: 300 },
+  );
+});

@@ -1,6 +1,7 @@
 /**
  * One recording session (SPEC 2) as typed arrays, and its validation.
  */
+import { morletKernel } from '../dsp/kernel.js';
 import { ChannelRangeError, NonFiniteDataError, SessionDataError } from '../errors.js';
 
 /** The lab's sampling rate, used when a session does not carry its own. */
@@ -81,14 +82,12 @@ export function validateSessionData(session: SessionData): void {
       `eeg_time has ${eegTime.length} samples but eeg has ${nTimes}; expected one time per EEG sample`,
     );
   }
-  for (let i = 0; i < nTimes; i++) {
+  // The scans run in the WebAssembly kernel: fast even before V8 would optimise a loop here.
+  const i = morletKernel().firstNotIncreasing(eegTime);
+  if (i >= 0) {
     const t = eegTime[i]!;
     if (!Number.isFinite(t)) throw new SessionDataError(`eeg_time[${i}] is ${t}; expected finite times in seconds`);
-    if (i > 0 && !(t > eegTime[i - 1]!)) {
-      throw new SessionDataError(
-        `eeg_time is not strictly increasing at sample ${i} (${eegTime[i - 1]} then ${t})`,
-      );
-    }
+    throw new SessionDataError(`eeg_time is not strictly increasing at sample ${i} (${eegTime[i - 1]} then ${t})`);
   }
   if (session.nmPeakTimes.length !== session.nmSizes.length) {
     throw new SessionDataError(
@@ -104,10 +103,7 @@ export function validateSessionData(session: SessionData): void {
 export function assertFiniteChannels(session: EegMatrix, channels: readonly number[]): void {
   for (const c of channels) {
     const x = channelSamples(session, c);
-    for (let i = 0; i < x.length; i++) {
-      const v = x[i]!;
-      // v - v is NaN exactly for NaN and ±Inf: one cheap test on the common path.
-      if (v - v !== 0) throw new NonFiniteDataError(c, i, v);
-    }
+    const i = morletKernel().firstNonFinite(x);
+    if (i >= 0) throw new NonFiniteDataError(c, i, x[i]!);
   }
 }

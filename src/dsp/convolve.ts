@@ -23,7 +23,7 @@
  */
 import { InvalidParameterError } from '../errors.js';
 import { morletKernel } from './kernel.js';
-import { morletLength, morletWavelet } from './morlet.js';
+import { morletLength, morletWavelets } from './morlet.js';
 
 /** What defines a set of wavelets. */
 export interface WaveletParams {
@@ -112,13 +112,15 @@ const SPECTRA_CACHE_ENTRIES = 8;
 /** FFT_M(G_f) / M of each (centred, zero-padded) wavelet, real parts, shape (n_freqs, M), shared memory. */
 function waveletSpectra({ sfreq, freqs, nCycles, zeroMean }: WaveletParams, fftSize: number): Float64Array {
   const nFreqs = freqs.length;
-  const wavelets = Array.from(freqs, (f, i) => morletWavelet(sfreq, f, nCycles[i]!, zeroMean));
+  const wavelets = morletWavelets(sfreq, freqs, nCycles, zeroMean);
   const spectra = new Float64Array(new SharedArrayBuffer(nFreqs * fftSize * Float64Array.BYTES_PER_ELEMENT));
   const kernel = morletKernel();
-  const centred = (f: number): Float64Array => {
+  // Two reused buffers of the centred, zero-padded wavelets (interleaved complex).
+  const [gA, gB] = [new Float64Array(2 * fftSize), new Float64Array(2 * fftSize)];
+  const centre = (f: number, g: Float64Array): Float64Array => {
     const w = wavelets[f]!;
     const h = (w.re.length - 1) / 2;
-    const g = new Float64Array(2 * fftSize);
+    g.fill(0);
     for (let j = -h; j <= h; j++) {
       const dst = 2 * ((j + fftSize) % fftSize);
       g[dst] = w.re[j + h]!;
@@ -126,16 +128,10 @@ function waveletSpectra({ sfreq, freqs, nCycles, zeroMean }: WaveletParams, fftS
     }
     return g;
   };
-  const complexA = new Float64Array(2 * fftSize);
-  const complexB = new Float64Array(2 * fftSize);
-  const keepReal = (complex: Float64Array, f: number): void => {
-    for (let k = 0; k < fftSize; k++) spectra[f * fftSize + k] = complex[2 * k]! / fftSize;
-  };
+  const row = (f: number): Float64Array => spectra.subarray(f * fftSize, (f + 1) * fftSize);
   for (let f = 0; f < nFreqs; f += 2) {
     const paired = f + 1 < nFreqs;
-    kernel.transform(centred(f), paired ? centred(f + 1) : null, complexA, paired ? complexB : null);
-    keepReal(complexA, f);
-    if (paired) keepReal(complexB, f + 1);
+    kernel.realSpectra(centre(f, gA), paired ? centre(f + 1, gB) : null, row(f), paired ? row(f + 1) : null, fftSize);
   }
   return spectra;
 }

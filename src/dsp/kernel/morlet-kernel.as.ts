@@ -284,3 +284,64 @@ export function addZRow(acc: usize, values: usize, n: i32, mean: f64, std: f64, 
     store<f64>(acc + at, (load<f64>(acc + at) + (load<f64>(values + at) - mean) / std) / divisor);
   }
 }
+
+// out[k] = [re a[k], re b[k], im a[k], im b[k]] for k < n: two interleaved complex sequences (16
+// bytes an element) into a pair buffer.
+export function packPair(a: usize, b: usize, out: usize, n: i32): void {
+  for (let k = 0; k < n; k++) {
+    const va = v128.load(a);
+    const vb = v128.load(b);
+    v128.store(out, v128.shuffle<f64>(va, vb, 0, 2));
+    v128.store(out, v128.shuffle<f64>(va, vb, 1, 3), 16);
+    a += 16;
+    b += 16;
+    out += 32;
+  }
+}
+
+// The inverse of packPair: a pair buffer into two interleaved complex sequences, k < n.
+export function unpackPair(pair: usize, a: usize, b: usize, n: i32): void {
+  for (let k = 0; k < n; k++) {
+    const re = v128.load(pair);
+    const im = v128.load(pair, 16);
+    v128.store(a, v128.shuffle<f64>(re, im, 0, 2));
+    v128.store(b, v128.shuffle<f64>(re, im, 1, 3));
+    pair += 32;
+    a += 16;
+    b += 16;
+  }
+}
+
+// Index of the first x[k], k < n, that is NaN or ±Inf (v − v is not 0), or −1.
+export function firstNonFinite(x: usize, n: i32): i32 {
+  for (let k = 0; k < n; k++) {
+    const v = load<f64>(x + (<usize>k << 3));
+    if (v - v != 0) return k;
+  }
+  return -1;
+}
+
+// Index of the first x[k], k < n, that is not finite or not greater than the value before it
+// (`prev` before x[0]), or −1.
+export function firstNotIncreasing(x: usize, n: i32, prev: f64): i32 {
+  for (let k = 0; k < n; k++) {
+    const v = load<f64>(x + (<usize>k << 3));
+    if (v - v != 0 || !(v > prev)) return k;
+    prev = v;
+  }
+  return -1;
+}
+
+// a[k] = re(lane 0 of pair[k]) / divisor and b[k] = re(lane 1) / divisor, k < n (8 bytes an
+// element in a and b).
+export function realParts(pair: usize, a: usize, b: usize, n: i32, divisor: f64): void {
+  const d = f64x2.splat(divisor);
+  for (let k = 0; k < n; k++) {
+    const re = f64x2.div(v128.load(pair), d);
+    store<f64>(a, f64x2.extract_lane(re, 0));
+    store<f64>(b, f64x2.extract_lane(re, 1));
+    pair += 32;
+    a += 8;
+    b += 8;
+  }
+}
