@@ -1,8 +1,8 @@
 /**
  * Reading indexed arrays from the file as float64, fetching only the bytes needed.
  *
- * Memory: the result, plus chunk buffers of {@link READ_CHUNK} bytes in all (a ring of several
- * smaller ones when rows are gathered from a Fortran-ordered array, so reading overlaps
+ * Memory: the result, plus chunk buffers of at most {@link READ_CHUNK} bytes in all (a ring of
+ * several smaller ones when rows are gathered from a Fortran-ordered array, so reading overlaps
  * gathering; and the float64 conversion for non-float64 types). Never the whole file.
  */
 
@@ -18,12 +18,13 @@ export const READ_CHUNK = 1024 * 1024;
 
 /**
  * Chunk reads kept in flight while streaming a Fortran-ordered array (see {@link readRows}), in a
- * ring of chunks that together take READ_CHUNK: 3 reads of 256 KiB in flight read a 21-minute
- * session as fast as a ring of 4 × 512 KiB did (first read in a fresh process 31–47 vs 33–47 ms,
- * alternating runs), with 1 MiB less at the peak of `analyze-session`.
+ * ring of chunks that together take half a READ_CHUNK: 3 reads of 128 KiB in flight read a
+ * 21-minute session about as fast as rings of 4 × 256 KiB and 4 × 512 KiB did (first read in a
+ * fresh process 27–50, 26–39 and 33–47 ms, alternating runs; 4 × 64 KiB: 46–73 ms). The ring is
+ * garbage once the array is read, but it counts at the peak of `analyze-session`.
  */
 const READS_IN_FLIGHT = 3;
-const RING_BYTES = READ_CHUNK;
+const RING_BYTES = READ_CHUNK / 2;
 
 const ITEMSIZE: Readonly<Record<string, number>> = {
   float64: 8,
