@@ -29,6 +29,21 @@ function naiveDft(x: Float64Array): Float64Array {
   return out;
 }
 
+/**
+ * The kernel's paired forward FFT of interleaved complex `a` (and `b`), as complex outputs, through
+ * its real-part transform: Re(FFT(i·x)) = −Im(FFT(x)) bit for bit, as multiplying the input by i
+ * only swaps and negates values, which every later operation commutes with exactly.
+ */
+function pairFft(kernel: MorletKernel, a: Float64Array, b: Float64Array | null): [Float64Array, Float64Array] {
+  const n = a.length / 2;
+  const timesI = (x: Float64Array) => Float64Array.from(x, (_, k) => (k % 2 === 0 ? -x[k + 1]! : x[k - 1]!));
+  const [reA, reB, imA, imB] = Array.from({ length: 4 }, () => new Float64Array(n));
+  kernel.realSpectra(a, b, reA, b === null ? null : reB, 1);
+  kernel.realSpectra(timesI(a), b === null ? null : timesI(b), imA, b === null ? null : imB, 1);
+  const complex = (re: Float64Array, im: Float64Array) => Float64Array.from({ length: 2 * n }, (_, k) => (k % 2 === 0 ? re[k / 2]! : -im[(k - 1) / 2]!));
+  return [complex(reA, imA), complex(reB, imB)];
+}
+
 const complexVector = (n: number) =>
   fc.array(fc.double({ min: -1e3, max: 1e3, noNaN: true }), { minLength: 2 * n, maxLength: 2 * n }).map((v) => Float64Array.from(v));
 
@@ -37,9 +52,7 @@ test('paired FFT equals the DFT in both lanes, for radix-4 and radix-2-ending si
   for (const n of [2, 4, 8, 16, 32, 64, 128, 256]) {
     fc.assert(
       fc.property(complexVector(n), complexVector(n), (a, b) => {
-        const outA = new Float64Array(2 * n);
-        const outB = new Float64Array(2 * n);
-        kernel.transform(a, b, outA, outB);
+        const [outA, outB] = pairFft(kernel, a, b);
         for (const [out, input] of [
           [outA, a],
           [outB, b],
@@ -65,11 +78,7 @@ test("a lane's result does not depend on the other lane", () => {
       const rnd = (): number => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1;
       const a = Float64Array.from({ length: 2 * n }, rnd);
       const b = Float64Array.from({ length: 2 * n }, rnd);
-      const alone = new Float64Array(2 * n);
-      const paired = new Float64Array(2 * n);
-      kernel.transform(a, null, alone, null);
-      kernel.transform(a, b, paired, new Float64Array(2 * n));
-      assert.deepEqual(paired, alone);
+      assert.deepEqual(pairFft(kernel, a, b)[0], pairFft(kernel, a, null)[0]);
     }),
     { numRuns: 5 },
   );

@@ -29,7 +29,6 @@ interface KernelExports {
   powerStats(y: number, from: number, count: number, powerA: number, powerB: number, stats: number): void;
   addZRow(acc: number, values: number, n: number, mean: number, std: number, divisor: number): void;
   packPair(a: number, b: number, out: number, n: number): void;
-  unpackPair(pair: number, a: number, b: number, n: number): void;
   firstNonFinite(x: number, n: number): number;
   firstNotIncreasing(x: number, n: number, prev: number): number;
   realParts(pair: number, a: number, b: number, n: number, divisor: number): void;
@@ -265,23 +264,10 @@ export class MorletKernel {
   }
 
   /**
-   * Forward FFT (unscaled, e^{−2πi jk/M}) of one or two complex sequences of length M, interleaved
-   * (re, im), into `outA` / `outB`. For one-off transforms; the hot path uses
+   * Real parts of the forward FFT (unscaled, e^{−2πi jk/M}) of one or two complex sequences of
+   * length M, interleaved (re, im), each divided by `divisor`, into `outA` / `outB` (length M each):
+   * the wavelet spectra (convolve.ts), whose imaginary parts vanish. The hot path uses
    * {@link signalSpectra} and {@link blockPower}.
-   */
-  transform(inputA: Float64Array, inputB: Float64Array | null, outA: Float64Array, outB: Float64Array | null): void {
-    const M = inputA.length / 2;
-    const result = this.pairTransform(inputA, inputB);
-    const { signalA } = this.current();
-    const outBAt = signalA + 2 * M * F64;
-    this.exports.unpackPair(result, signalA, outBAt, M);
-    outA.set(this.f64.subarray(signalA / F64, signalA / F64 + 2 * M));
-    outB?.set(this.f64.subarray(outBAt / F64, outBAt / F64 + 2 * M));
-  }
-
-  /**
-   * The real parts of {@link transform}'s outputs, each divided by `divisor`, into `outA` / `outB`
-   * (length M each): the wavelet spectra (convolve.ts).
    */
   realSpectra(inputA: Float64Array, inputB: Float64Array | null, outA: Float64Array, outB: Float64Array | null, divisor: number): void {
     const M = inputA.length / 2;

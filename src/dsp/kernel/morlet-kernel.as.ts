@@ -299,19 +299,6 @@ export function packPair(a: usize, b: usize, out: usize, n: i32): void {
   }
 }
 
-// The inverse of packPair: a pair buffer into two interleaved complex sequences, k < n.
-export function unpackPair(pair: usize, a: usize, b: usize, n: i32): void {
-  for (let k = 0; k < n; k++) {
-    const re = v128.load(pair);
-    const im = v128.load(pair, 16);
-    v128.store(a, v128.shuffle<f64>(re, im, 0, 2));
-    v128.store(b, v128.shuffle<f64>(re, im, 1, 3));
-    pair += 32;
-    a += 16;
-    b += 16;
-  }
-}
-
 // Index of the first x[k], k < n, that is NaN or ±Inf (v − v is not 0), or −1.
 export function firstNonFinite(x: usize, n: i32): i32 {
   for (let k = 0; k < n; k++) {
