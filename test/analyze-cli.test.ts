@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { readNpyFloat64 } from '../src/index.js';
@@ -218,6 +218,24 @@ describe('bad input → one line, exit 2, nothing written', () => {
     assert.equal(r.status, 2, 'the only session fails → the rat fails');
     assert.match(r.stderr, /no session could be analysed.*channel/);
     assert.equal(existsSync(out), false);
+  });
+  test('analyze-rat writes each session as it is analysed; a session that cannot be written fails the rat', () => {
+    const dir = tempDir();
+    const args = ['analyze-rat', '--data', pickle('lab_p4.pkl'), '--rat', '10501', '--channels', '0,1', ...PARAMS, '--no-plots'];
+    const ok = join(dir, 'ok');
+    assert.equal(runCli([...args, '--output-dir', ok]).status, 0);
+    for (const f of ['results.json', 'session_0/results.json', 'session_1/results.json', 'session_1/nm_size_2_windows.npy']) {
+      assert.ok(existsSync(join(ok, f)), f);
+    }
+    // session_1's directory is taken by a file: its results cannot be written.
+    const blocked = join(dir, 'blocked');
+    mkdirSync(blocked);
+    writeFileSync(join(blocked, 'session_1'), 'not a directory');
+    const r = runCli([...args, '--output-dir', blocked]);
+    assert.notEqual(r.status, 0, 'the failed write fails the run');
+    assert.match(r.stderr, /session_1/);
+    assert.equal(existsSync(join(blocked, 'results.json')), false, 'no rat results.json: the rat is not complete');
+    assert.ok(existsSync(join(blocked, 'session_0', 'results.json')), 'the other session was written in full');
   });
   test('a file changed after indexing is re-indexed, not misread', () => {
     const dir = tempDir();

@@ -192,6 +192,10 @@ export function registerAnalysisCommands(program: Command): void {
       } finally {
         await file.close();
       }
+      // Each session's results are written as soon as it is analysed, while the next sessions are
+      // computed (the writes wait on fsync, not on the CPU); the rat's own files come last.
+      const sessionWrites: Promise<void>[] = [];
+      let writeFailure: unknown = null;
       try {
         const result = await analyzeRat(opts.rat, refs, options, (event) => {
           process.stderr.write(
@@ -199,14 +203,22 @@ export function registerAnalysisCommands(program: Command): void {
               ? `session ${event.index}: ${event.analysis!.sizes.map((s) => `size ${s.label}: ${s.nEvents}`).join(', ')}\n`
               : `session ${event.index}: skipped: ${event.reason}\n`,
           );
+          if (event.ok) {
+            const dir = join(opts.outputDir, `session_${event.index}`);
+            const write = writeSessionResults(dir, event.analysis!, contextOf(opts.data, options, started, []));
+            sessionWrites.push(write.catch((e: unknown) => void (writeFailure ??= e)));
+          }
         });
+        await Promise.all(sessionWrites);
+        if (writeFailure !== null) throw writeFailure;
         const figures = opts.plots ? await (await figuresModule()).writeRatFigures(opts.outputDir, result) : [];
-        await writeRatResults(opts.outputDir, result, contextOf(opts.data, options, started, figures));
+        await writeRatResults(opts.outputDir, result, contextOf(opts.data, options, started, figures), false);
         process.stdout.write(
           `rat ${opts.rat}: ${result.sessions.length} sessions analysed, ${result.failed.length} skipped; ` +
             `${result.sizes.map((s) => `size ${s.label}: ${s.nEvents} events from ${s.nSessions} sessions`).join('; ')} → ${opts.outputDir}\n`,
         );
       } finally {
+        await Promise.all(sessionWrites); // never left half-done when the analysis fails
         await closeSessionFiles();
       }
     });

@@ -91,13 +91,14 @@ export async function writeSessionResults(dir: string, a: SessionAnalysis, conte
 }
 
 /**
- * Writes a rat's results into `dir`: session_<index>/ per analysed session, then the pooled
+ * Writes a rat's results into `dir`: session_<index>/ per analysed session (all at once; or none
+ * with `writeSessions` false, when the caller wrote each as it was analysed), then the pooled
  * nm_size_<s>_mean.npy, freqs.npy, window_times.npy, and results.json last.
  */
 export async function writeRatResults(dir: string, rat: RatAnalysis, context: RunContext, writeSessions = true): Promise<void> {
   mkdirSync(dir, { recursive: true });
   if (writeSessions) {
-    for (const a of rat.sessions) await writeSessionResults(join(dir, `session_${a.sessionIndex}`), a, { ...context, figures: [] });
+    await Promise.all(rat.sessions.map((a) => writeSessionResults(join(dir, `session_${a.sessionIndex}`), a, { ...context, figures: [] })));
   }
   const nFreqs = rat.freqs.length;
   await Promise.all([
