@@ -23,7 +23,7 @@
  */
 import { InvalidParameterError } from '../errors.js';
 import { morletKernel } from './kernel.js';
-import { morletLength, morletWavelets } from './morlet.js';
+import { morletLength, morletWavelet } from './morlet.js';
 
 /** What defines a set of wavelets. */
 export interface WaveletParams {
@@ -112,7 +112,7 @@ const SPECTRA_CACHE_ENTRIES = 8;
 /** FFT_M(G_f) / M of each (centred, zero-padded) wavelet, real parts, shape (n_freqs, M), shared memory. */
 function waveletSpectra({ sfreq, freqs, nCycles, zeroMean }: WaveletParams, fftSize: number): Float64Array {
   const nFreqs = freqs.length;
-  const wavelets = morletWavelets(sfreq, freqs, nCycles, zeroMean);
+  const wavelets = Array.from(freqs, (f, i) => morletWavelet(sfreq, f, nCycles[i]!, zeroMean));
   const spectra = new Float64Array(new SharedArrayBuffer(nFreqs * fftSize * Float64Array.BYTES_PER_ELEMENT));
   const kernel = morletKernel();
   // Two reused buffers of the centred, zero-padded wavelets (interleaved complex).

@@ -37,50 +37,35 @@ export function morletLength(sfreq: number, freq: number, nCycles: number): numb
  * on `[−t_{m−1}, …, t_{m−1}]`.
  */
 export function morletWavelet(sfreq: number, freq: number, nCycles: number, zeroMean: boolean): MorletWavelet {
-  return morletWavelets(sfreq, [freq], [nCycles], zeroMean)[0]!;
-}
-
-/**
- * {@link morletWavelet} for each (freqs[i], nCycles[i]), bit for bit. One call runs one loop over
- * all the samples, which V8 optimises (on-stack) early in the first wavelet; one call per wavelet
- * would run most of a bank's 20 wavelets unoptimised in a one-shot process (7–10 ms against ~2).
- */
-export function morletWavelets(sfreq: number, freqs: ArrayLike<number>, nCycles: ArrayLike<number>, zeroMean: boolean): MorletWavelet[] {
-  const out: MorletWavelet[] = [];
+  const sigmaT = nCycles / (2.0 * Math.PI * freq);
   const step = 1.0 / sfreq;
-  for (let w = 0; w < freqs.length; w++) {
-    const freq = freqs[w]!;
-    const cycles = nCycles[w]!;
-    const sigmaT = cycles / (2.0 * Math.PI * freq);
-    const m = morletHalfLength(sfreq, freq, cycles);
-    const length = 2 * m - 1;
-    const re = new Float64Array(length);
-    const im = new Float64Array(length);
-    // MNE: oscillation = exp(2j·π·f·t) evaluates the phase as ((2π)·f)·t.
-    const omega = 2.0 * Math.PI * freq;
-    const realOffset = zeroMean ? Math.exp(-2 * (Math.PI * freq * sigmaT) ** 2) : 0;
-    const twoSigma2 = 2.0 * sigmaT ** 2;
-    let sumRe2 = 0;
-    let sumIm2 = 0;
-    for (let i = 0; i < length; i++) {
-      const k = i - (m - 1);
-      // numpy arange fills t_k = 0 + k·step; the negative half is the exact negation.
-      const t = k < 0 ? -(-k * step) : k * step;
-      const phase = omega * t;
-      const envelope = Math.exp(-(t * t) / twoSigma2);
-      const wRe = (Math.cos(phase) - realOffset) * envelope;
-      const wIm = Math.sin(phase) * envelope;
-      re[i] = wRe;
-      im[i] = wIm;
-      sumRe2 += wRe * wRe;
-      sumIm2 += wIm * wIm;
-    }
-    const scale = Math.sqrt(0.5) * Math.sqrt(sumRe2 + sumIm2);
-    for (let i = 0; i < length; i++) {
-      re[i] = re[i]! / scale;
-      im[i] = im[i]! / scale;
-    }
-    out.push({ freq, nCycles: cycles, re, im });
+  const m = morletHalfLength(sfreq, freq, nCycles);
+  const length = 2 * m - 1;
+  const re = new Float64Array(length);
+  const im = new Float64Array(length);
+  // MNE: oscillation = exp(2j·π·f·t) evaluates the phase as ((2π)·f)·t.
+  const omega = 2.0 * Math.PI * freq;
+  const realOffset = zeroMean ? Math.exp(-2 * (Math.PI * freq * sigmaT) ** 2) : 0;
+  const twoSigma2 = 2.0 * sigmaT ** 2;
+  let sumRe2 = 0;
+  let sumIm2 = 0;
+  for (let i = 0; i < length; i++) {
+    const k = i - (m - 1);
+    // numpy arange fills t_k = 0 + k·step; the negative half is the exact negation.
+    const t = k < 0 ? -(-k * step) : k * step;
+    const phase = omega * t;
+    const envelope = Math.exp(-(t * t) / twoSigma2);
+    const wRe = (Math.cos(phase) - realOffset) * envelope;
+    const wIm = Math.sin(phase) * envelope;
+    re[i] = wRe;
+    im[i] = wIm;
+    sumRe2 += wRe * wRe;
+    sumIm2 += wIm * wIm;
   }
-  return out;
+  const scale = Math.sqrt(0.5) * Math.sqrt(sumRe2 + sumIm2);
+  for (let i = 0; i < length; i++) {
+    re[i] = re[i]! / scale;
+    im[i] = im[i]! / scale;
+  }
+  return { freq, nCycles, re, im };
 }
