@@ -178,3 +178,27 @@ test('kernel scans find the first non-finite value and the first non-increasing 
     { numRuns: 300 },
   );
 });
+
+test('kernel addZRows equals the scalar z-score expression bitwise, for short rows sharing a chunk and long rows split across chunks', () => {
+  const kernel = new MorletKernel();
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 12 }),
+      fc.oneof(fc.integer({ min: 1, max: 400 }), fc.constantFrom(8191, 8192, 8193, 12_345)),
+      fc.constantFrom(1, 3, 7),
+      fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+      (nRows, rowLength, divisor, seed) => {
+        let state = seed;
+        const random = (): number => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 20 - 10;
+        const acc = Float64Array.from({ length: nRows * rowLength }, random);
+        const values = Float64Array.from({ length: nRows * rowLength }, random);
+        const mean = Float64Array.from({ length: nRows }, random);
+        const std = Float64Array.from({ length: nRows }, () => Math.abs(random()) + 0.1);
+        const expected = acc.map((a, i) => (a + (values[i]! - mean[Math.floor(i / rowLength)]!) / std[Math.floor(i / rowLength)]!) / divisor);
+        kernel.addZRows(acc, values, mean, std, rowLength, divisor);
+        assert.deepEqual(acc, expected);
+      },
+    ),
+    { numRuns: 150 },
+  );
+});

@@ -211,7 +211,7 @@ export function rowsOfChannel(all: Float64Array, c: number, nRows: number, first
  */
 export function accumulateZRow(sum: Float64Array, r: number, power: Float64Array, mean: Float64Array, std: Float64Array, divisor = 1): void {
   const n = power.length;
-  morletKernel().addZRow(sum.subarray(r * n, (r + 1) * n), power, mean[r]!, std[r]!, divisor);
+  morletKernel().addZRows(sum.subarray(r * n, (r + 1) * n), power, mean.subarray(r, r + 1), std.subarray(r, r + 1), n, divisor);
 }
 
 /**
@@ -244,12 +244,10 @@ export function accumulateZRows(
   accRows = mean.length,
   accFirst = 0,
 ): void {
-  const nRows = mean.length;
+  const group = mean.length * rowLength;
   const kernel = morletKernel();
-  for (let off = 0, row = 0; off < values.length; off += rowLength, row++) {
-    const r = row % nRows;
-    const at = ((row - r) / nRows * accRows + accFirst + r) * rowLength;
-    kernel.addZRow(acc.subarray(at, at + rowLength), values.subarray(off, off + rowLength), mean[r]!, std[r]!, divisor);
+  for (let off = 0, at = accFirst * rowLength; off < values.length; off += group, at += accRows * rowLength) {
+    kernel.addZRows(acc.subarray(at, at + group), values.subarray(off, off + group), mean, std, rowLength, divisor);
   }
 }
 
