@@ -1,19 +1,20 @@
-// Bundles the compiled CLI, the pool's worker and the benchmark child into dist/bundle/ (run by
-// `npm run build`). Why: a one-shot CLI run otherwise resolves and compiles ~70 modules, in the
-// main thread and again in every worker; bundled, `eeg-parallel --version` starts in ~0.13 s
-// instead of ~0.20 s (docs/performance.md). Lazily loaded modules (reports, figures, SLURM)
-// stay in chunks of their own and load only when used.
+// Bundles the compiled CLI, the pool's worker, the benchmark child and the ceiling worker into
+// dist/bundle/ (run by `npm run build`). Why: a one-shot CLI run otherwise resolves and compiles
+// ~70 modules, in the main thread and again in every worker; bundled, `eeg-parallel --version`
+// starts in ~0.13 s instead of ~0.20 s (docs/performance.md). Lazily loaded modules (reports,
+// figures, SLURM) stay in chunks of their own and load only when used.
 //
 // The entry points and their chunks share one directory, so the code's `new URL('./worker.js',
-// import.meta.url)` and `./child.js` find their siblings; the kernel's `./kernel/*.wasm` is copied
-// next to them. Packages with native code or large lazy graphs stay in node_modules.
+// import.meta.url)`, `./child.js` and `./ceiling-worker.js` find their siblings; the kernel's
+// `./kernel/*.wasm` is copied next to them. Packages with native code or large lazy graphs stay
+// in node_modules.
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 
 const out = 'dist/bundle';
 rmSync(out, { recursive: true, force: true });
 await build({
-  entryPoints: ['dist/src/cli/main.js', 'dist/src/parallel/worker.js', 'dist/src/bench/child.js'],
+  entryPoints: ['dist/src/cli/main.js', 'dist/src/parallel/worker.js', 'dist/src/bench/child.js', 'dist/src/bench/ceiling-worker.js'],
   bundle: true,
   splitting: true,
   platform: 'node',

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { encodeNpy, readNpyFloat64, syntheticSession } from '../src/index.js';
@@ -127,11 +128,20 @@ describe('test command', () => {
       assert.equal(run.maxAbsDiff, 0, `${run.method}: parallel must be bitwise equal`);
     }
     assert.equal(report.runs.filter((x: { strategy: string }) => x.strategy === 'sequential').length, 1);
+    // The machine's parallel ceiling, sampled on 2 threads (4 samples in the one round); a
+    // one-core machine has none.
+    const ceiling = report.machine.parallelCeiling;
+    if (availableParallelism() < 2) return assert.equal(ceiling, undefined);
+    assert.equal(ceiling.threads, 2);
+    assert.equal(ceiling.samples.length, 4);
+    assert.ok(ceiling.samples.every((x: number) => Number.isFinite(x) && x > 0), String(ceiling.samples));
+    assert.ok(ceiling.min <= ceiling.median && ceiling.median <= ceiling.max);
+    assert.match(readFileSync(join(dir, 'report.md'), 'utf8'), /^Parallel ceiling of this machine: .* \*\*[\d.]+×\*\* the work on 2 threads/m);
   });
 
   test('a deliberately wrong implementation is caught: exit 1, invalid run first', () => {
     const dir = tempDir();
-    const r = runCli(['test', '--quick', '--output-dir', dir, '--backend', 'threads', ...fast, '--json'], {
+    const r = runCli(['test', '--quick', '--output-dir', dir, '--backend', 'threads', ...fast, '--ceiling-samples', '0', '--json'], {
       env: { ...process.env, [FAULT_ENV]: 'corrupt:channel 1' },
     });
     assert.equal(r.status, 1, r.stderr);
@@ -141,6 +151,7 @@ describe('test command', () => {
     const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));
     assert.equal(report.runs[0].valid, false, 'invalid runs are listed first');
     assert.match(readFileSync(join(dir, 'report.md'), 'utf8'), /## Invalid runs/);
+    assert.equal(report.machine.parallelCeiling, undefined, '--ceiling-samples 0: not measured');
   });
 
   test('--real runs the real workload on a session of a lab pickle', () => {
@@ -165,7 +176,7 @@ describe('test command', () => {
   });
 
   test('bad options exit 2', () => {
-    for (const args of [['--jobs', '0'], ['--backend', 'gpu'], ['--tolerance', '-1'], ['--repeats', 'x']]) {
+    for (const args of [['--jobs', '0'], ['--backend', 'gpu'], ['--tolerance', '-1'], ['--repeats', 'x'], ['--ceiling-samples', '-1']]) {
       const r = runCli(['test', '--output-dir', tempDir(), ...args]);
       assert.equal(r.status, 2, `${args}: ${r.stderr}`);
     }

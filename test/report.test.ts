@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { test } from 'node:test';
 import type { BenchRun } from '../src/bench/runner.js';
+import { summarizeCeiling } from '../src/bench/ceiling.js';
 import { bestPerformers, breakEven, groupRuns, recommendations, scalability } from '../src/report/analyze.js';
 import { buildReport, renderMarkdown, renderScalability, type BenchReport } from '../src/report/report.js';
 import { fixturePath } from './helpers.js';
@@ -53,4 +54,24 @@ test('best performers, break-even and recommendations follow the numbers', () =>
   assert.equal(breakEven(groupRuns(slow)).find((b) => b.method === 'channels/threads/j2')?.smallestWinningPoints ?? null, null);
   const sc = scalability(groupRuns(runs));
   assert.ok(sc.rows.length > 0 && sc.nsPerPoint.every((x) => x > 0));
+});
+
+test("a measured parallel ceiling is stated under the machine, and each fastest run is read against it", () => {
+  // The fixture's machine has 4 cores, and its fastest runs use 4 jobs.
+  const ceiling = summarizeCeiling(4, [3.0, 3.8, 3.4, 3.2]);
+  assert.equal(ceiling.median, 3.3);
+  const report = { ...fixedReport(fixture.runs), machine: { ...fixture.machine, parallelCeiling: ceiling } };
+  const md = renderMarkdown(report);
+  assert.match(md, /^Parallel ceiling of this machine: .* \*\*3\.30×\*\* the work on 4 threads .* 4 samples .* 3\.00–3\.80×/m);
+  const summary = md.slice(md.indexOf('## Summary'), md.indexOf('## Recommendations'));
+  assert.match(summary, /\| fastest \| speedup \| of ceiling \|/);
+  const cells = groupRuns(report.runs).map((g) => {
+    const { fastest } = bestPerformers(g);
+    const cell = fastest.jobs === 4 ? (fastest.speedup / 3.3).toFixed(2) : '—';
+    assert.ok(summary.includes(`| ${fastest.method} | ${fastest.speedup.toFixed(2)}× | ${cell} |`), `${g.key}: ${cell}`);
+    return cell;
+  });
+  assert.ok(cells.includes('0.94') && cells.includes('—') === false, cells.join(' '));
+  // Without a measurement the report is as before (the golden files above).
+  assert.doesNotMatch(renderMarkdown(fixedReport(fixture.runs)), /ceiling/);
 });

@@ -5,7 +5,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Backend } from '../parallel/options.js';
+import { DEFAULT_SFREQ } from '../analysis/session-data.js';
+import { availableCores, type Backend } from '../parallel/options.js';
+import { sampleParallelCeiling, summarizeCeiling, type ParallelCeiling } from './ceiling.js';
 import { methodName, type PickleSource, type RunConfig, type SyntheticSource } from './config.js';
 import { median } from './measure.js';
 import { maxAbsDiff, runIsolated, toBenchRun, type BenchRun, type IsolatedResult } from './runner.js';
@@ -39,6 +41,11 @@ export interface SuiteOptions {
    * of the machine's speed (frequent on shared VMs) hits every configuration alike.
    */
   rounds: number;
+  /**
+   * Samples of the machine's parallel ceiling (bench/ceiling.ts) taken at the start of every
+   * round, on as many threads as the most jobs measured (at most the cores); 0: not measured.
+   */
+  ceilingSamples: number;
   /** Caps every synthetic workload's samples (smoke runs of the big modes); null: as specified. */
   maxSamples: number | null;
   /** For the `real` mode: a session of a lab file, with its index entry's size. */
@@ -140,9 +147,21 @@ export function workloads(options: SuiteOptions): Workload[] {
 /** Progress events of a suite run. */
 export type SuiteProgress = (event: { done: number; total: number; run: BenchRun }) => void;
 
-/** Runs every workload, in `rounds` passes: each pass measures the sequential reference first, then the parallel configurations; results of all passes are merged. */
-export async function runSuite(options: SuiteOptions, onRun?: SuiteProgress): Promise<BenchRun[]> {
+/** What a suite run measured: the runs, and the machine's parallel ceiling when it was sampled. */
+export interface SuiteResult {
+  runs: BenchRun[];
+  ceiling: ParallelCeiling | null;
+}
+
+/**
+ * Runs every workload, in `rounds` passes: each pass samples the parallel ceiling, then measures
+ * the sequential reference first, then the parallel configurations; results of all passes are merged.
+ */
+export async function runSuite(options: SuiteOptions, onRun?: SuiteProgress): Promise<SuiteResult> {
   const list = workloads(options);
+  const ceilingThreads = Math.min(Math.max(...options.jobs), availableCores());
+  const measureCeiling = options.ceilingSamples > 0 && ceilingThreads > 1 && list.length > 0;
+  const ceilingSamples: number[] = [];
   const perRound = list.reduce((n, w) => n + 1 + w.parallel.length, 0);
   const total = perRound * options.rounds;
   const scratch = mkdtempSync(join(tmpdir(), 'eeg-parallel-bench-'));
@@ -151,6 +170,14 @@ export async function runSuite(options: SuiteOptions, onRun?: SuiteProgress): Pr
   let done = 0;
   try {
     for (let round = 0; round < options.rounds; round++) {
+      if (measureCeiling) {
+        // On the FFT size of the first workload (the kernel's block size depends on its length;
+        // a lab file's rate is not known here, and its sessions are recorded at the default).
+        const w = list[0]!;
+        const sfreq = (w.source.kind === 'synthetic' ? w.source.sfreq : undefined) ?? DEFAULT_SFREQ;
+        const workload = { nTimes: w.source.nTimes, sfreq, nFreqs: w.nFreqs, freqRange: w.freqRange };
+        ceilingSamples.push(...(await sampleParallelCeiling(workload, ceilingThreads, options.ceilingSamples)));
+      }
       for (const [wi, w] of list.entries()) {
         const configs = [{ strategy: 'sequential' as const, backend: 'threads' as const, jobs: 1, batchSize: null }, ...w.parallel].map(
           (p): RunConfig => ({
@@ -178,7 +205,7 @@ export async function runSuite(options: SuiteOptions, onRun?: SuiteProgress): Pr
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
-  return results.flatMap((perConfig) => {
+  const runs = results.flatMap((perConfig) => {
     const seq = mergeRounds(perConfig[0]!);
     const seqRun = toBenchRun(seq.config, seq.result, null, options.tolerance);
     const reference = { ...referenceOf(seq.result), wallSeconds: seqRun.wallSeconds };
@@ -187,6 +214,7 @@ export async function runSuite(options: SuiteOptions, onRun?: SuiteProgress): Pr
       return toBenchRun(merged.config, merged.result, reference, options.tolerance);
     })];
   });
+  return { runs, ceiling: measureCeiling ? summarizeCeiling(ceilingThreads, ceilingSamples) : null };
 }
 
 function referenceOf(result: IsolatedResult): { output: Float64Array; shape: number[]; wallSeconds: number } {

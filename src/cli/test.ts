@@ -22,6 +22,7 @@ interface TestCliOptions {
   tolerance: string;
   repeats: string;
   rounds: string;
+  ceilingSamples: string;
   maxSamples?: string;
   json?: boolean;
 }
@@ -55,6 +56,7 @@ export function registerTest(program: Command, setExitCode: (code: number) => vo
     .option('--tolerance <x>', 'max |parallel − sequential| for a valid run', '1e-10')
     .option('--repeats <N>', 'timed repeats per configuration and round', '3')
     .option('--rounds <N>', 'interleaved passes over all configurations', '2')
+    .option('--ceiling-samples <N>', "samples per round of the machine's parallel ceiling (the bare FFT loop on all jobs' threads at once vs one; 0: off)", '4')
     .option('--max-samples <N>', 'cap the samples of every synthetic workload (quick smoke runs of the big modes)')
     .option('--json', 'print a machine-readable summary on stdout (no progress output)')
     .action(async (opts: TestCliOptions) => {
@@ -64,7 +66,7 @@ export function registerTest(program: Command, setExitCode: (code: number) => vo
 
 async function runTest(opts: TestCliOptions): Promise<number> {
   // Loaded here, not at CLI start-up: every other command starts faster without them.
-  const [{ default: cliProgress }, { runSuite }, { openSessionFile }, { buildReport, writeReport }, { fmtSeconds }] = await Promise.all([
+  const [{ default: cliProgress }, { runSuite }, { openSessionFile }, { buildReport, machineInfo, writeReport }, { fmtSeconds }] = await Promise.all([
     import('cli-progress'),
     import('../bench/suite.js'),
     import('../io/session-file.js'),
@@ -102,6 +104,7 @@ async function runTest(opts: TestCliOptions): Promise<number> {
     repeats: parseInteger('--repeats', opts.repeats, 1),
     rounds: parseInteger('--rounds', opts.rounds, 1),
     warmup: 2,
+    ceilingSamples: parseInteger('--ceiling-samples', opts.ceilingSamples, 0),
     maxSamples: opts.maxSamples === undefined ? null : parseInteger('--max-samples', opts.maxSamples, 1),
     ...(real !== undefined && { real }),
   };
@@ -112,7 +115,7 @@ async function runTest(opts: TestCliOptions): Promise<number> {
       ? new cliProgress.SingleBar({ format: '{bar} {value}/{total} runs | ETA {eta_formatted} | {last}', stream: process.stderr }, cliProgress.Presets.shades_classic)
       : null;
   let started = false;
-  const runs = await runSuite(suite, ({ done, total, run }) => {
+  const { runs, ceiling } = await runSuite(suite, ({ done, total, run }) => {
     const line = `${run.workload} ${run.roiLabel} ${run.method}: ${fmtSeconds(run.wallSeconds)}, ${run.speedup.toFixed(2)}×, ${run.valid ? 'valid' : 'INVALID'}`;
     if (bar !== null) {
       if (!started) bar.start(total, 0, { last: '' });
@@ -125,7 +128,7 @@ async function runTest(opts: TestCliOptions): Promise<number> {
   bar?.stop();
 
   const command = `eeg-parallel test ${process.argv.slice(3).join(' ')}`.trim();
-  const report = buildReport(runs, { ...suite }, command);
+  const report = buildReport(runs, { ...suite }, command, { ...machineInfo(), ...(ceiling !== null && { parallelCeiling: ceiling }) });
   const files = await writeReport(outputDir, report);
   const invalid = runs.filter((r) => !r.valid);
   if (opts.json) {

@@ -59,6 +59,8 @@ function machineTable(report: BenchReport): string {
     ['Node.js', m.node],
     ['platform', m.platform],
   ];
+  const c = m.parallelCeiling;
+  if (c !== undefined) rows.push([`parallel ceiling (${c.threads} threads)`, `${c.median.toFixed(2)}× (${c.min.toFixed(2)}–${c.max.toFixed(2)}×, ${c.samples.length} samples)`]);
   return `<table class="machine" id="machine"><tbody>${rows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</tbody></table>`;
 }
 

@@ -5,6 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { cpus, totalmem, availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import type { ParallelCeiling } from '../bench/ceiling.js';
 import type { BenchRun } from '../bench/runner.js';
 import { cpuModel } from '../bench/proc.js';
 import { writeFileAtomic } from '../io/atomic.js';
@@ -18,6 +19,8 @@ export interface MachineInfo {
   memoryBytes: number;
   node: string;
   platform: string;
+  /** Measured in the same run, when the benchmark sampled it (bench/ceiling.ts). */
+  parallelCeiling?: ParallelCeiling;
 }
 
 export function machineInfo(): MachineInfo {
@@ -107,9 +110,24 @@ function header(report: BenchReport, title: string): string[] {
     '',
     `Machine: ${m.cpuModel}, ${m.cores} cores, ${fmtBytes(m.memoryBytes)} RAM, Node ${m.node} (${m.platform}).`,
     '',
+    ...(m.parallelCeiling === undefined ? [] : [ceilingLine(m.parallelCeiling), '']),
     report.valid ? 'All runs are **valid** (parallel results equal sequential within the tolerance).' : '**INVALID RUNS** — see the first rows below.',
     '',
   ];
+}
+
+/** The machine's parallel ceiling, and what it means for the speedups below it. */
+function ceilingLine(c: ParallelCeiling): string {
+  return (
+    `Parallel ceiling of this machine: the kernel's bare FFT loop does **${c.median.toFixed(2)}×** the work on ${c.threads} threads at once that it does on one ` +
+    `(median of ${c.samples.length} samples taken over the rounds, ${c.min.toFixed(2)}–${c.max.toFixed(2)}×; ${c.threads}× on a machine whose cores do not slow each other down). ` +
+    `No ${c.threads}-job speedup can be expected above it.`
+  );
+}
+
+/** A run's speedup as a fraction of the ceiling, for runs with as many jobs as the ceiling's threads. */
+function ofCeiling(run: BenchRun, ceiling: ParallelCeiling | undefined): string {
+  return ceiling === undefined || run.jobs !== ceiling.threads ? '—' : (run.speedup / ceiling.median).toFixed(2);
 }
 
 export function renderMarkdown(report: BenchReport, title = 'eeg-parallel benchmark report'): string {
@@ -119,11 +137,16 @@ export function renderMarkdown(report: BenchReport, title = 'eeg-parallel benchm
   if (invalid.length > 0) {
     lines.push('## Invalid runs', '', ...runTable(invalid), '');
   }
-  lines.push('## Summary', '', mdRow(['workload', 'ROI', 'sequential', 'fastest', 'speedup', 'valid']), mdRow(['---', '---', '---:', '---', '---:', '---']));
+  const ceiling = report.machine.parallelCeiling;
+  const columns = ceiling === undefined ? ['workload', 'ROI', 'sequential', 'fastest', 'speedup', 'valid'] : ['workload', 'ROI', 'sequential', 'fastest', 'speedup', 'of ceiling', 'valid'];
+  lines.push('## Summary', '', mdRow(columns), mdRow(columns.map((c) => (c === 'sequential' || c === 'speedup' || c === 'of ceiling' ? '---:' : '---'))));
   for (const g of groups) {
     const seq = g.runs.find((r) => r.strategy === 'sequential')!;
     const { fastest } = bestPerformers(g);
-    lines.push(mdRow([g.workload, g.roiLabel, fmtSeconds(seq.wallSeconds), fastest.method, `${fastest.speedup.toFixed(2)}×`, g.runs.every((r) => r.valid) ? 'yes' : '**NO**']));
+    const speedup = `${fastest.speedup.toFixed(2)}×`;
+    const valid = g.runs.every((r) => r.valid) ? 'yes' : '**NO**';
+    const cells = [g.workload, g.roiLabel, fmtSeconds(seq.wallSeconds), fastest.method, speedup];
+    lines.push(mdRow(ceiling === undefined ? [...cells, valid] : [...cells, ofCeiling(fastest, ceiling), valid]));
   }
   lines.push('', '## Recommendations', '', ...report.recommendations.map((r) => `- ${r}`), '');
   for (const g of groups) lines.push(...groupSection(g));
