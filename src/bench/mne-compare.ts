@@ -10,7 +10,7 @@
  * Runs are interleaved (one of each per round) so drift of the machine hits all alike; medians
  * and peak RSS (GNU time's %M) are reported, windows are checked equal (1e-9), and a pure-compute
  * table gives time-frequency points per second for our paths and a bare FFT of the block size
- * (the roofline). Writes results/bench-mne/bench-mne.json and prints a Markdown summary.
+ * (the roofline; on two threads, times the machine's parallel ceiling, bench/ceiling.ts). Writes results/bench-mne/bench-mne.json and prints a Markdown summary.
  *
  * Usage: node dist/src/bench/mne-compare.js [--rounds 5] [--out results/bench-mne]
  */
@@ -28,6 +28,7 @@ import { shutdownPools } from '../parallel/pool.js';
 import { syntheticSession } from '../synthetic/session.js';
 import { packagePath } from '../paths.js';
 import { DEBIAN_PYTHON, writeSyntheticLabFile } from './lab-file.js';
+import { sampleParallelCeiling, summarizeCeiling } from './ceiling.js';
 import { median } from './measure.js';
 import { timeCommand, type TimedCommand } from './proc.js';
 import { maxAbsDiff } from './runner.js';
@@ -166,7 +167,10 @@ async function main(): Promise<void> {
     const oursMedian = summary['eeg-parallel analyze-session']!.medianSeconds;
     const memory = memoryBudget(runs['eeg-parallel analyze-session']!, runs[BASELINE]!, auto.strategy);
     const compute = await pureCompute();
-    const result = { machine: machineInfo(), rounds, session: SESSION, roiChannels: FRONTAL, summary, maxRelativeWindowDifference: agreement, memory, compute };
+    // What two threads of this machine give on the bare FFT loop: the two-thread rows' roofline.
+    const ceilingWorkload = { nTimes: SESSION.nTimes, sfreq: 200, nFreqs: N_FREQS, freqRange: [3, 8] as [number, number] };
+    const ceiling = summarizeCeiling(2, await sampleParallelCeiling(ceilingWorkload, 2, 8));
+    const result = { machine: { ...machineInfo(), parallelCeiling: ceiling }, rounds, session: SESSION, roiChannels: FRONTAL, summary, maxRelativeWindowDifference: agreement, memory, compute };
     mkdirSync(out, { recursive: true });
     writeFileSync(join(out, 'bench-mne.json'), JSON.stringify(result, null, 1) + '\n');
     const lines = [
@@ -186,6 +190,7 @@ async function main(): Promise<void> {
       `| pure compute (${FRONTAL.length} ch × ${N_FREQS} freqs × ${SESSION.nTimes} samples) | tf-points/s | of roofline |`,
       `| --- | ---: | ---: |`,
       `| bare paired FFT of ${compute.fftSize} (two transforms in ${compute.fftPairMicroseconds!.toFixed(1)} µs): roofline, 1 core | ${compute.rooflinePointsPerSecond!.toExponential(2)} | 1.00 |`,
+      `| the same on 2 threads at once: this machine's parallel ceiling, ${ceiling.median.toFixed(2)}× (${ceiling.min.toFixed(2)}–${ceiling.max.toFixed(2)}×, ${ceiling.samples.length} samples) | ${(compute.rooflinePointsPerSecond! * ceiling.median).toExponential(2)} | ${ceiling.median.toFixed(2)} |`,
       ...(['sequential', 'channels', 'frequencies'] as const).map((k) => {
         const v = compute[`${k}PointsPerSecond`]!;
         return `| ${k}${k === 'sequential' ? '' : ' (2 threads)'} | ${v.toExponential(2)} | ${(v / compute.rooflinePointsPerSecond!).toFixed(2)} |`;
