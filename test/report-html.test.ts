@@ -32,6 +32,10 @@ describe('report.html (structure)', () => {
     assert.deepEqual(JSON.parse(scriptById(html, 'report-data')), report);
     assert.match(html, /<table class="machine" id="machine">/);
     for (const s of ['Fixture CPU @ 3.00GHz', 'v20.20.2', '16.00 GiB', 'linux-x64']) assert.ok(html.includes(s), s);
+    assert.ok(!html.includes('parallel ceiling'), 'no ceiling row unless one was measured');
+    const ceiling = { threads: 4, transforms: 2000, samples: [3.1, 3.6, 3.3], median: 3.3, min: 3.1, max: 3.6 };
+    const withCeiling = renderHtml({ ...report, machine: { ...report.machine, parallelCeiling: ceiling } });
+    assert.ok(withCeiling.includes('<tr><th>parallel ceiling (4 threads)</th><td>3.30× (3.10–3.60×, 3 samples)</td></tr>'));
     const recs = /<ul id="recommendations">([\s\S]*?)<\/ul>/.exec(html)?.[1] ?? '';
     assert.equal((recs.match(/<li>/g) ?? []).length, report.recommendations.length);
     assert.ok(recs.includes('Do not use frequencies/processes/j4/b5'));

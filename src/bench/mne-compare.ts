@@ -10,7 +10,8 @@
  * Runs are interleaved (one of each per round) so drift of the machine hits all alike; medians
  * and peak RSS (GNU time's %M) are reported, windows are checked equal (1e-9), and a pure-compute
  * table gives time-frequency points per second for our paths and a bare FFT of the block size
- * (the roofline; on two threads, times the machine's parallel ceiling, bench/ceiling.ts). Writes results/bench-mne/bench-mne.json and prints a Markdown summary.
+ * (the roofline; on two threads, times the machine's parallel ceiling, bench/ceiling.ts). Writes
+ * results/bench-mne/bench-mne.json and prints a Markdown summary.
  *
  * Usage: node dist/src/bench/mne-compare.js [--rounds 5] [--out results/bench-mne]
  */
@@ -20,7 +21,7 @@ import { join } from 'node:path';
 import { createWaveletBank } from '../dsp/convolve.js';
 import { morletKernel } from '../dsp/kernel.js';
 import { readNpyFloat64 } from '../io/npy.js';
-import { resolveTfrParams } from '../analysis/roi-spectrogram.js';
+import { DEFAULT_FREQ_RANGE, resolveTfrParams } from '../analysis/roi-spectrogram.js';
 import { analyzeSession } from '../analysis/session.js';
 import { chooseStrategy } from '../parallel/auto.js';
 import { resolveParallelOptions } from '../parallel/options.js';
@@ -171,7 +172,7 @@ async function main(): Promise<void> {
     const memory = memoryBudget(runs['eeg-parallel analyze-session']!, runs[BASELINE]!, auto.strategy);
     const compute = await pureCompute();
     // What two threads of this machine give on the bare FFT loop: the two-thread rows' roofline.
-    const ceilingWorkload = { nTimes: SESSION.nTimes, sfreq: 200, nFreqs: N_FREQS, freqRange: [3, 8] as [number, number] };
+    const ceilingWorkload = { nTimes: SESSION.nTimes, sfreq: 200, nFreqs: N_FREQS, freqRange: [...DEFAULT_FREQ_RANGE] as [number, number] };
     const ceiling = summarizeCeiling(2, await sampleParallelCeiling(ceilingWorkload, 2, 8));
     const result = { machine: { ...machineInfo(), parallelCeiling: ceiling }, rounds, session: SESSION, roiChannels: FRONTAL, summary, maxRelativeWindowDifference: agreement, memory, compute };
     mkdirSync(out, { recursive: true });
