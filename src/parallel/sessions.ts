@@ -1,6 +1,6 @@
 /**
- * The `sessions` strategy: whole sessions (in batches of `batchSize`) analysed in workers, each
- * sequentially, results handed back in file order.
+ * The `sessions` strategy: whole sessions (in batches of `batchSize`) analysed in `jobs` workers,
+ * each sequentially, results handed back in file order.
  *
  * Failure policy: a session failing with a user-facing error is an ordinary failed outcome; a
  * worker dying (exit, crash, out of memory) fails the sessions of its batch with kind
@@ -28,7 +28,12 @@ export async function* analyzeSessionsInPool(
   options: AnalysisOptions,
   parallel: ResolvedParallelOptions,
 ): AsyncGenerator<SessionOutcome> {
-  const pool = poolFor(parallel);
+  // Sessions run on `jobs` workers, not on the calling thread beside `jobs − 1` of them: while the
+  // calling thread analyses a session (~0.1–0.2 s of synchronous compute), a worker that finishes
+  // its own waits for it to hand out the next one — a 16-session rat's worker idled 2–119 ms
+  // between sessions that way, and on `jobs` workers the rat ran 5–8 % faster (paired runs,
+  // docs/parallelism.md). With one job the calling thread still does it all, with no worker.
+  const pool = poolFor({ ...parallel, callerComputes: parallel.callerComputes && parallel.jobs === 1 });
   const batchSize = parallel.batchSize ?? 1;
   const inner: AnalysisOptions = { ...options, strategy: 'sequential' };
   const threads = parallel.backend === 'threads';
