@@ -25,7 +25,7 @@ import {
   type ProblemSize,
 } from '../src/index.js';
 import { sharedPool } from '../src/parallel/pool.js';
-import { poolForStrategy } from '../src/parallel/channel-jobs.js';
+import { poolForStrategy, strategyTaskCount } from '../src/parallel/channel-jobs.js';
 import { kernelRoiLimit } from '../src/analysis/channel-power.js';
 import { assertBitwiseEqual } from './helpers.js';
 
@@ -244,12 +244,24 @@ describe('pool lifecycle and options', () => {
     assert.throws(() => resolveParallelOptions({ backend: 'processes', callerComputes: true }), /callerComputes applies to the threads backend only/);
   });
 
-  test('channels adding full-power ROI rows in turns gets a workers-only pool; other runs the pool of their options', () => {
-    const options = (strategy: 'channels' | 'frequencies') => ({ ...resolveParallelOptions({ strategy, jobs: 2 }), strategy });
-    assert.equal(poolForStrategy(options('channels'), 'power').callerComputes, false);
-    assert.equal(poolForStrategy(options('channels'), 'windows').callerComputes, true);
-    assert.equal(poolForStrategy(options('frequencies'), 'power').callerComputes, true);
-    assert.equal(poolForStrategy(options('channels'), 'power'), sharedPool({ backend: 'threads', jobs: 2, callerComputes: false }));
+  test('a workers-only pool for channels adding full-power ROI rows in turns and for runs with more tasks than threads; otherwise the pool of their options', () => {
+    const options = (strategy: 'channels' | 'frequencies', jobs = 2, batchSize?: number) => ({
+      ...resolveParallelOptions({ strategy, jobs, ...(batchSize !== undefined && { batchSize }) }),
+      strategy,
+    });
+    assert.equal(poolForStrategy(options('channels'), 'power', 2).callerComputes, false);
+    assert.equal(poolForStrategy(options('channels'), 'windows', 2).callerComputes, true);
+    assert.equal(poolForStrategy(options('channels'), 'windows', 3).callerComputes, false, 'more tasks than threads');
+    assert.equal(poolForStrategy(options('frequencies'), 'power', 2).callerComputes, true);
+    assert.equal(poolForStrategy(options('frequencies'), 'power', 4).callerComputes, false, 'more tasks than threads');
+    assert.equal(poolForStrategy(options('frequencies', 1), 'power', 4).callerComputes, true, 'one job: no worker to keep waiting');
+    assert.equal(poolForStrategy(options('channels'), 'power', 2), sharedPool({ backend: 'threads', jobs: 2, callerComputes: false }));
+    // The task counts the runs use: one per channel, one per batch of rows.
+    assert.equal(strategyTaskCount(options('channels'), 8, 20), 8);
+    assert.equal(strategyTaskCount(options('frequencies'), 8, 20), 2);
+    assert.equal(strategyTaskCount(options('frequencies', 3), 8, 20), 3);
+    assert.equal(strategyTaskCount(options('frequencies', 2, 5), 8, 20), 4);
+    assert.equal(strategyTaskCount(options('frequencies', 2, 30), 8, 20), 1);
   });
 
   test('jobs of 0, negative or non-integer is a clear error', () => {

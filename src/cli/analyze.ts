@@ -14,7 +14,7 @@ import { findRatDirs, readRatResults, writeCrossRatResults, writeRatResults, wri
 import { openSessionFile, type SessionFile } from '../io/session-file.js';
 import { resolveParallelOptions, type ParallelOptions } from '../parallel/options.js';
 import { chooseStrategy } from '../parallel/auto.js';
-import { poolForStrategy } from '../parallel/channel-jobs.js';
+import { poolForStrategy, strategyTaskCount } from '../parallel/channel-jobs.js';
 import { frequencyCount } from '../analysis/roi-spectrogram.js';
 import {
   addParallelOptions,
@@ -100,12 +100,16 @@ function startWorkersEarly(file: SessionFile, index: number, options: AnalysisOp
   } catch {
     return; // reported when the session is read
   }
-  const strategy =
+  const nFreqs = frequencyCount(options);
+  const { strategy, batchSize } =
     parallel.strategy === 'auto'
-      ? chooseStrategy({ nChannels, nFreqs: frequencyCount(options), nTimes: info.nTimes, nSessions: 1, output: options.saveRoiPower ? 'roiPower' : 'windows' }, parallel).strategy
-      : parallel.strategy;
+      ? chooseStrategy({ nChannels, nFreqs, nTimes: info.nTimes, nSessions: 1, output: options.saveRoiPower ? 'roiPower' : 'windows' }, parallel)
+      : parallel;
   // `sessions` is rejected for one session when the analysis starts.
-  if (strategy === 'channels' || strategy === 'frequencies') poolForStrategy({ ...parallel, strategy }, options.saveRoiPower ? 'power' : 'windows');
+  if (strategy === 'channels' || strategy === 'frequencies') {
+    const run = { ...parallel, strategy, batchSize };
+    poolForStrategy(run, options.saveRoiPower ? 'power' : 'windows', strategyTaskCount(run, nChannels, nFreqs));
+  }
 }
 
 /** Reads session `index` with only the ROI's channels. */

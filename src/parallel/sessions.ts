@@ -28,7 +28,8 @@ export async function* analyzeSessionsInPool(
   options: AnalysisOptions,
   parallel: ResolvedParallelOptions,
 ): AsyncGenerator<SessionOutcome> {
-  // Sessions run on `jobs` workers, not on the calling thread beside `jobs − 1` of them: while the
+  // Sessions run on `jobs` workers, not on the calling thread beside `jobs − 1` of them, as
+  // channel runs with more tasks than threads do (channel-jobs.ts, poolForStrategy): while the
   // calling thread analyses a session (~0.1–0.2 s of synchronous compute), a worker that finishes
   // its own waits for it to hand out the next one — a 16-session rat's worker idled 2–119 ms
   // between sessions that way, and on `jobs` workers the rat ran 5–8 % faster (paired runs,
