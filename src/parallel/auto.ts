@@ -10,9 +10,10 @@
  *    rows of the ROI mean itself, in kernel memory, where `channels` must add every row to a
  *    shared sum in ROI order (measured 1.58–1.61× against 1.22–1.25× for 8 and 16 channels).
  * 4. The calling thread computes (threads, `callerComputes`) → `frequencies` with batches of
- *    ⌈n_freqs / jobs⌉ rows: one task per computing thread. The calling thread cannot hand out a
- *    task while it computes one, so rounds of `channels` tasks leave a worker idle at each round's
- *    end (4 channels, 2 threads, warm: 1.79e8 against 1.20e8 time-frequency points per second).
+ *    ⌈n_freqs / jobs⌉ rows: one task per computing thread. `channels` with more channels than
+ *    jobs needs `jobs` workers (the calling thread cannot hand out a task while it computes one),
+ *    one more to start in a one-shot CLI run: end to end the same or slower (444 vs 458 ms on
+ *    the 21-minute session's 4 channels, docs/parallelism.md).
  * 5. ROI channels a multiple of the jobs, or at least AUTO_MIN_CHANNELS_PER_JOB per job →
  *    `channels` (one task per channel, all its frequencies share each block's signal FFT),
  *    unless keeping `jobs` channels' power rows in flight would exceed the memory budget.
