@@ -24,7 +24,7 @@ import {
   type ParallelOptions,
   type ProblemSize,
 } from '../src/index.js';
-import { sharedPool } from '../src/parallel/pool.js';
+import { poolFor, sharedPool } from '../src/parallel/pool.js';
 import { poolForStrategy, strategyTaskCount } from '../src/parallel/channel-jobs.js';
 import { kernelRoiLimit } from '../src/analysis/channel-power.js';
 import { assertBitwiseEqual } from './helpers.js';
@@ -256,6 +256,9 @@ describe('pool lifecycle and options', () => {
     assert.equal(poolForStrategy(options('frequencies'), 'power', 4).callerComputes, false, 'more tasks than threads');
     assert.equal(poolForStrategy(options('frequencies', 1), 'power', 4).callerComputes, true, 'one job: no worker to keep waiting');
     assert.equal(poolForStrategy(options('channels'), 'power', 2), sharedPool({ backend: 'threads', jobs: 2, callerComputes: false }));
+    // A stream of unknown length (a rat's sessions): workers only, but for one job.
+    assert.equal(poolFor(resolveParallelOptions({ strategy: 'sessions', jobs: 2 }), Infinity).callerComputes, false);
+    assert.equal(poolFor(resolveParallelOptions({ strategy: 'sessions', jobs: 1 }), Infinity).callerComputes, true);
     // The task counts the runs use: one per channel, one per batch of rows.
     assert.equal(strategyTaskCount(options('channels'), 8, 20), 8);
     assert.equal(strategyTaskCount(options('frequencies'), 8, 20), 2);

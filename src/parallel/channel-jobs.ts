@@ -81,17 +81,13 @@ function tasksTakeRoiTurns(options: ChannelStrategyOptions, roiSource: 'power' |
 
 /**
  * The pool a channel strategy runs on: workers only (pool.ts, callerComputes) when its tasks take
- * ROI turns, or when it has more tasks than computing threads — while the calling thread
- * computes a task, a worker that finishes its own cannot get the next one until the calling
- * thread is done (`frequencies` in batches of 5 rows on 2 threads, 8-channel full-power ROI:
- * 1.16× the sequential speed with the calling thread computing, 1.59× and 1.79× on two workers
- * in two runs; docs/parallelism.md). Otherwise the pool of its options.
+ * ROI turns, otherwise the pool for its options and task count (poolFor: `jobs` workers when
+ * there are more tasks than computing threads).
  *
  * @param nTasks the run's tasks ({@link strategyTaskCount})
  */
 export function poolForStrategy(options: ChannelStrategyOptions, roiSource: 'power' | 'windows' | null, nTasks: number): ComputePool {
-  const workersOnly = tasksTakeRoiTurns(options, roiSource) || (options.jobs > 1 && nTasks > options.jobs);
-  return poolFor(workersOnly ? { ...options, callerComputes: false } : options);
+  return poolFor(tasksTakeRoiTurns(options, roiSource) ? { ...options, callerComputes: false } : options, nTasks);
 }
 
 /** Default `frequencies` batch: the rows split evenly over the workers. */

@@ -28,13 +28,8 @@ export async function* analyzeSessionsInPool(
   options: AnalysisOptions,
   parallel: ResolvedParallelOptions,
 ): AsyncGenerator<SessionOutcome> {
-  // Sessions run on `jobs` workers, not on the calling thread beside `jobs − 1` of them, as
-  // channel runs with more tasks than threads do (channel-jobs.ts, poolForStrategy): while the
-  // calling thread analyses a session (~0.1–0.2 s of synchronous compute), a worker that finishes
-  // its own waits for it to hand out the next one — a 16-session rat's worker idled 2–119 ms
-  // between sessions that way, and on `jobs` workers the rat ran 5–8 % faster (paired runs,
-  // docs/parallelism.md). With one job the calling thread still does it all, with no worker.
-  const pool = poolFor({ ...parallel, callerComputes: parallel.callerComputes && parallel.jobs === 1 });
+  // A stream of sessions: `jobs` workers (see poolFor; on them a 16-session rat ran 5–8 % faster).
+  const pool = poolFor(parallel, Infinity);
   const batchSize = parallel.batchSize ?? 1;
   const inner: AnalysisOptions = { ...options, strategy: 'sequential' };
   const threads = parallel.backend === 'threads';
