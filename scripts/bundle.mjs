@@ -5,7 +5,8 @@
 // figures, SLURM) stay in chunks of their own and load only when used.
 //
 // The entry points and their chunks share one directory, so the code's `new URL('./worker.js',
-// import.meta.url)`, `./child.js` and `./ceiling-worker.js` find their siblings; the kernel's
+// import.meta.url)`, the handler modules' own URLs, `./child.js` and `./ceiling-worker.js` find
+// their siblings (entry names must therefore be unique); the kernel's
 // `./kernel/*.wasm` is copied next to them. Packages with native code or large lazy graphs stay
 // in node_modules.
 import { build } from 'esbuild';
@@ -14,7 +15,15 @@ import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 const out = 'dist/bundle';
 rmSync(out, { recursive: true, force: true });
 await build({
-  entryPoints: ['dist/src/cli/main.js', 'dist/src/parallel/worker.js', 'dist/src/bench/child.js', 'dist/src/bench/ceiling-worker.js'],
+  entryPoints: [
+    'dist/src/cli/main.js',
+    'dist/src/engine/worker.js',
+    // Handler modules: workers import them by URL (engine/handlers.ts), as siblings of the worker.
+    'dist/src/compute/channel-tasks.js',
+    'dist/src/analysis/session-tasks.js',
+    'dist/src/bench/child.js',
+    'dist/src/bench/ceiling-worker.js',
+  ],
   bundle: true,
   splitting: true,
   platform: 'node',

@@ -82,3 +82,21 @@ export class InputFileError extends EegParallelError {
   }
 }
 
+
+/** A worker died (exit, crash, out of memory) while running a task. */
+export class WorkerCrashError extends EegParallelError {
+  /** What the task was computing ("channel 3"). */
+  readonly label: string;
+  constructor(label: string, detail: string) {
+    super('worker-crashed', `worker died while computing ${label}: ${detail}`);
+    this.label = label;
+  }
+}
+
+/** No session of a rat could be analysed. */
+export class NoUsableSessionError extends EegParallelError {
+  constructor(ratId: string, failed: readonly { index: number; reason: string }[]) {
+    const reasons = failed.map((f) => `#${f.index}: ${f.reason}`).join('; ');
+    super('no-usable-session', `rat ${ratId}: no session could be analysed (${failed.length} failed: ${reasons || 'no sessions'})`);
+  }
+}

@@ -41,23 +41,17 @@ export {
   type ElectrodeTable,
   type RoiTables,
 } from './analysis/roi.js';
-export {
-  DEFAULT_SFREQ,
-  validateSessionData,
-  channelSamples,
-  type EegMatrix,
-  type SessionData,
-} from './analysis/session-data.js';
+export { DEFAULT_SFREQ, channelSamples, sizeLabel, type EegMatrix, type SessionData } from './model/session-data.js';
+export { validateSessionData } from './analysis/session-checks.js';
 export {
   planEventWindows,
   searchSortedLeft,
-  sizeLabel,
   type WindowPlan,
   type EventWindow,
   type InvalidEvent,
   type InvalidEventReason,
 } from './analysis/events.js';
-export { STD_FLOOR } from './analysis/channel-power.js';
+export { STD_FLOOR } from './compute/channel-power.js';
 export {
   computeRoiThetaSpectrogram,
   resolveTfrParams,
@@ -69,6 +63,7 @@ export {
 } from './analysis/roi-spectrogram.js';
 export {
   analyzeSession,
+  planSessionRun,
   DEFAULT_WINDOW_DURATION,
   type AnalysisOptions,
   type SessionAnalysis,
@@ -76,8 +71,8 @@ export {
 } from './analysis/session.js';
 export {
   analyzeRat,
+  planRatRun,
   crossRatMeans,
-  NoUsableSessionError,
   type IndexedSession,
   type RatAnalysis,
   type FailedSession,
@@ -86,7 +81,7 @@ export {
   type RatMeans,
 } from './analysis/rat.js';
 
-export { computeTfrPower } from './analysis/tfr.js';
+export { computeTfrPower, planTfrRun } from './analysis/tfr.js';
 
 // Parallelism.
 export {
@@ -100,9 +95,17 @@ export {
   type Backend,
   type ParallelOptions,
   type ResolvedParallelOptions,
-} from './parallel/options.js';
-export { chooseStrategy, AUTO_MIN_TF_POINTS, AUTO_MIN_CHANNELS_PER_JOB, type AutoChoice, type ProblemSize } from './parallel/auto.js';
-export { shutdownPools, WorkerCrashError } from './parallel/pool.js';
+} from './compute/options.js';
+export {
+  planRun,
+  chooseStrategy,
+  AUTO_MIN_TF_POINTS,
+  AUTO_MIN_CHANNELS_PER_JOB,
+  type AutoChoice,
+  type ProblemSize,
+  type RunPlan,
+} from './compute/plan.js';
+export { shutdownPools } from './engine/pool.js';
 
 // Data.
 export { syntheticSession, type SyntheticSessionOptions } from './synthetic/session.js';
@@ -131,4 +134,4 @@ export {
   findRatDirs,
   type RunContext,
   type StoredRat,
-} from './io/results.js';
+} from './results/result-files.js';

@@ -6,7 +6,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { encodeNpy, readNpyFloat64, syntheticSession } from '../src/index.js';
-import { FAULT_ENV } from '../src/parallel/faults.js';
+import { FAULT_ENV } from '../src/engine/faults.js';
 import { packagePath } from '../src/paths.js';
 import { DEBIAN_PYTHON, runCli, tempDir } from './helpers.js';
 

@@ -19,7 +19,7 @@ import {
   type Backend,
 } from '../src/index.js';
 import { childPids } from '../src/bench/proc.js';
-import { FAULT_ENV } from '../src/parallel/faults.js';
+import { FAULT_ENV } from '../src/engine/faults.js';
 import { packagePath } from '../src/paths.js';
 import { writeFileSync } from 'node:fs';
 import { assertBitwiseEqual, tempDir } from './helpers.js';

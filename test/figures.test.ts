@@ -9,23 +9,10 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { PNG } from 'pngjs';
 import { analyzeRat, analyzeSession, crossRatMeans, geomspace, linspace, shutdownPools, syntheticSession, InvalidParameterError } from '../src/index.js';
-import {
-  FIGURE_FILES,
-  FONT_FAMILY,
-  MIN_PNG_WIDTH,
-  eventIndex,
-  frequencyProfileFigure,
-  plotPixel,
-  spectrogramFigure,
-  summaryFigure,
-  symmetricRange,
-  writeCrossRatFigures,
-  writeRatFigures,
-  writeSessionFigures,
-  type FigureSet,
-  type PlotArea,
-  type SpectrogramPanel,
-} from '../src/report/figures/index.js';
+import { FONT_FAMILY } from '../src/plot/fonts.js';
+import { MIN_PNG_WIDTH, plotPixel, type FigureSet, type PlotArea } from '../src/plot/render.js';
+import { eventIndex, frequencyProfileFigure, spectrogramFigure, summaryFigure, symmetricRange, type SpectrogramPanel } from '../src/results/figures/spectrogram.js';
+import { FIGURE_FILES, writeCrossRatFigures, writeRatFigures, writeSessionFigures } from '../src/results/figures/write.js';
 import { tempDir } from './helpers.js';
 
 after(() => shutdownPools());

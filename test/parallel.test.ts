@@ -24,9 +24,9 @@ import {
   type ParallelOptions,
   type ProblemSize,
 } from '../src/index.js';
-import { poolFor, sharedPool } from '../src/parallel/pool.js';
-import { poolForStrategy, strategyTaskCount } from '../src/parallel/channel-jobs.js';
-import { kernelRoiLimit } from '../src/analysis/channel-power.js';
+import { sharedPool } from '../src/engine/pool.js';
+import { planRun } from '../src/compute/plan.js';
+import { kernelRoiLimit } from '../src/compute/channel-power.js';
 import { assertBitwiseEqual } from './helpers.js';
 
 after(() => shutdownPools());
@@ -244,27 +244,32 @@ describe('pool lifecycle and options', () => {
     assert.throws(() => resolveParallelOptions({ backend: 'processes', callerComputes: true }), /callerComputes applies to the threads backend only/);
   });
 
-  test('a workers-only pool for channels adding full-power ROI rows in turns and for runs with more tasks than threads; otherwise the pool of their options', () => {
-    const options = (strategy: 'channels' | 'frequencies', jobs = 2, batchSize?: number) => ({
-      ...resolveParallelOptions({ strategy, jobs, ...(batchSize !== undefined && { batchSize }) }),
-      strategy,
-    });
-    assert.equal(poolForStrategy(options('channels'), 'power', 2).callerComputes, false);
-    assert.equal(poolForStrategy(options('channels'), 'windows', 2).callerComputes, true);
-    assert.equal(poolForStrategy(options('channels'), 'windows', 3).callerComputes, false, 'more tasks than threads');
-    assert.equal(poolForStrategy(options('frequencies'), 'power', 2).callerComputes, true);
-    assert.equal(poolForStrategy(options('frequencies'), 'power', 4).callerComputes, false, 'more tasks than threads');
-    assert.equal(poolForStrategy(options('frequencies', 1), 'power', 4).callerComputes, true, 'one job: no worker to keep waiting');
-    assert.equal(poolForStrategy(options('channels'), 'power', 2), sharedPool({ backend: 'threads', jobs: 2, callerComputes: false }));
+  test("the plan's pool: workers only for channels adding full-power ROI rows in turns and for runs with more tasks than threads", () => {
+    const problem = (output: ProblemSize['output'], nChannels = 2): ProblemSize => ({ nChannels, nFreqs: 20, nTimes: 100_000, nSessions: 1, output });
+    const plan = (strategy: 'channels' | 'frequencies', output: ProblemSize['output'], nChannels = 2, jobs = 2, batchSize?: number) =>
+      planRun(problem(output, nChannels), { strategy, jobs, ...(batchSize !== undefined && { batchSize }) });
+    assert.equal(plan('channels', 'roiPower').pool!.callerComputes, false);
+    assert.equal(plan('channels', 'windows').pool!.callerComputes, true);
+    assert.equal(plan('channels', 'windows', 3).pool!.callerComputes, false, 'more tasks than threads');
+    assert.equal(plan('frequencies', 'roiPower').pool!.callerComputes, true);
+    assert.equal(plan('frequencies', 'roiPower', 2, 2, 5).pool!.callerComputes, false, 'more tasks than threads');
+    assert.equal(plan('frequencies', 'roiPower', 2, 1, 5).pool!.callerComputes, true, 'one job: no worker to keep waiting');
+    assert.equal(sequentialPool(), null);
     // A stream of unknown length (a rat's sessions): workers only, but for one job.
-    assert.equal(poolFor(resolveParallelOptions({ strategy: 'sessions', jobs: 2 }), Infinity).callerComputes, false);
-    assert.equal(poolFor(resolveParallelOptions({ strategy: 'sessions', jobs: 1 }), Infinity).callerComputes, true);
-    // The task counts the runs use: one per channel, one per batch of rows.
-    assert.equal(strategyTaskCount(options('channels'), 8, 20), 8);
-    assert.equal(strategyTaskCount(options('frequencies'), 8, 20), 2);
-    assert.equal(strategyTaskCount(options('frequencies', 3), 8, 20), 3);
-    assert.equal(strategyTaskCount(options('frequencies', 2, 5), 8, 20), 4);
-    assert.equal(strategyTaskCount(options('frequencies', 2, 30), 8, 20), 1);
+    const sessions = (jobs: number) => planRun({ ...problem('windows'), nSessions: 4, unit: 'sessions' }, { strategy: 'sessions', jobs }).pool!;
+    assert.equal(sessions(2).callerComputes, false);
+    assert.equal(sessions(1).callerComputes, true);
+    assert.throws(() => planRun(problem('windows'), { strategy: 'sessions' }), /parallelises across sessions/);
+    // The task counts: one per channel, one per batch of rows.
+    assert.equal(plan('channels', 'windows', 8).nTasks, 8);
+    assert.equal(plan('frequencies', 'windows', 8).nTasks, 2);
+    assert.equal(plan('frequencies', 'windows', 8, 3).nTasks, 3);
+    assert.equal(plan('frequencies', 'windows', 8, 2, 5).nTasks, 4);
+    assert.equal(plan('frequencies', 'windows', 8, 2, 30).nTasks, 1);
+    assert.equal(plan('frequencies', 'windows', 8, 2, 30).batchSize, 20, 'a batch is at most every row');
+    function sequentialPool() {
+      return planRun(problem('windows'), { strategy: 'sequential' }).pool;
+    }
   });
 
   test('jobs of 0, negative or non-integer is a clear error', () => {

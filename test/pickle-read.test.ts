@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { packagePath } from '../src/paths.js';
-import { validateSessionData } from '../src/analysis/session-data.js';
+import { validateSessionData } from '../src/analysis/session-checks.js';
 import * as errors from '../src/errors.js';
 import { ChannelRangeError, EegParallelError, InputFileError, SessionDataError } from '../src/errors.js';
 import { openSessionFile, openSessionSource, type SessionFile } from '../src/io/session-file.js';

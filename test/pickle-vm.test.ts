@@ -16,6 +16,11 @@ import { runPython } from './helpers.js';
 /** JSON-able plain form of a scanned value (what Python's json of the same object would give). */
 type Plain = null | boolean | number | string | Plain[] | { [k: string]: Plain };
 
+/** A dict key as text: scalars as String() gives them, tuples joined with commas. */
+function keyText(key: Plain): string {
+  return Array.isArray(key) ? key.map(keyText).join(',') : typeof key === 'object' && key !== null ? JSON.stringify(key) : String(key);
+}
+
 function plain(v: PyValue): Plain {
   switch (v.t) {
     case 'none':
@@ -34,7 +39,7 @@ function plain(v: PyValue): Plain {
     case 'tuple':
       return v.items.map(plain);
     case 'dict':
-      return Object.fromEntries([...v.entries.values()].map(([k, x]) => [String(plain(k)), plain(x)]));
+      return Object.fromEntries([...v.entries.values()].map(([k, x]) => [keyText(plain(k)), plain(x)]));
     case 'set':
       return [...v.items.values()].map(plain).sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
     default:

@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, test } from 'node:test';
-import type { BenchReport } from '../src/report/report.js';
-import { renderHtml } from '../src/report/html.js';
-import { benchCharts, problemPoints, seriesName } from '../src/report/figures/bench.js';
+import type { BenchReport } from '../src/bench/report/types.js';
+import { renderHtml } from '../src/bench/report/html.js';
+import { benchCharts, problemPoints, seriesName } from '../src/bench/report/charts.js';
 import { fixturePath, tempDir } from './helpers.js';
 
 const loadFixture = (): BenchReport => JSON.parse(readFileSync(fixturePath('figures', 'bench-report.json'), 'utf8')) as BenchReport;

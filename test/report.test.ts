@@ -8,8 +8,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { test } from 'node:test';
 import type { BenchRun } from '../src/bench/runner.js';
 import { summarizeCeiling } from '../src/bench/ceiling.js';
-import { bestPerformers, breakEven, groupRuns, recommendations, scalability } from '../src/report/analyze.js';
-import { buildReport, renderMarkdown, renderScalability, type BenchReport } from '../src/report/report.js';
+import { bestPerformers, breakEven, groupRuns, recommendations, scalability } from '../src/bench/report/insights.js';
+import { buildReport, renderMarkdown, renderScalability } from '../src/bench/report/report.js';
+import type { BenchReport } from '../src/bench/report/types.js';
 import { fixturePath } from './helpers.js';
 
 const fixture = JSON.parse(readFileSync(fixturePath('figures', 'bench-report.json'), 'utf8')) as BenchReport;

@@ -121,7 +121,3 @@ export function windowSizes(windows: readonly EventWindow[]): number[] {
   return [...new Set(windows.map((w) => w.size))].sort((a, b) => a - b);
 }
 
-/** File-name form of a size: `1` for 1.0, `1.5` otherwise (SPEC 6: `nm_size_<s>`). */
-export function sizeLabel(size: number): string {
-  return Number.isInteger(size) ? String(size) : String(size).replace('-', 'm');
-}

@@ -1,16 +1,14 @@
 /**
  * Multi-session (rat) and cross-rat analyses (SPEC 3.6).
  */
-import { EegParallelError } from '../errors.js';
-import { chooseStrategy } from '../parallel/auto.js';
-import { resolveParallelOptions, type ResolvedParallelOptions } from '../parallel/options.js';
-import { analyzeSessionsInPool } from '../parallel/sessions.js';
-import { loadSessionRef, refTimes, type SessionRef } from '../io/session-refs.js';
-import type { SessionOutcome } from '../parallel/tasks.js';
+import { planRun, type RunPlan } from '../compute/plan.js';
+import { EegParallelError, NoUsableSessionError } from '../errors.js';
+import { refTimes, type SessionRef } from '../io/session-refs.js';
+import { sizeLabel } from '../model/session-data.js';
 import { frequencyCount } from './roi-spectrogram.js';
-import { analyzeSession, type AnalysisOptions, type SessionAnalysis } from './session.js';
-import { sizeLabel } from './events.js';
 import { resolveRoi } from './roi.js';
+import { analyzeSessions } from './session-runs.js';
+import { planSessionRun, type AnalysisOptions, type SessionAnalysis } from './session.js';
 
 export type { SessionRef };
 
@@ -64,56 +62,32 @@ export interface RatAnalysis {
   sizes: SizeMean[];
 }
 
-/** Thrown when no session of a rat could be analysed. */
-export class NoUsableSessionError extends EegParallelError {
-  constructor(ratId: string, failed: readonly FailedSession[]) {
-    const reasons = failed.map((f) => `#${f.index}: ${f.reason}`).join('; ');
-    super('no-usable-session', `rat ${ratId}: no session could be analysed (${failed.length} failed: ${reasons || 'no sessions'})`);
-  }
-}
-
 /** Called after each session of a rat: done or failed. */
 export type SessionProgress = (event: { index: number; ok: boolean; reason?: string; analysis?: SessionAnalysis }) => void;
 
-/** Analyses sessions one after another on this thread, each with `options`' own strategy. */
-async function* analyzeSessionsInline(
-  sessions: Iterable<SessionRef> | AsyncIterable<SessionRef>,
-  options: AnalysisOptions,
-): AsyncGenerator<SessionOutcome> {
-  for await (const ref of sessions) {
-    const index = ref.index;
-    try {
-      yield { index, ok: true, analysis: await analyzeSession(await loadSessionRef(ref), options, index) };
-    } catch (e) {
-      if (!(e instanceof EegParallelError)) throw e;
-      yield { index, ok: false, code: e.code, message: e.message };
-    }
-  }
-}
-
 /**
- * The strategy for a multi-session run: `sessions` (or `auto` choosing it) runs whole sessions in
- * workers; anything else is applied inside each session.
+ * The run plan of a rat's sessions: `sessions` (requested, or chosen by `auto` for this many
+ * sessions) runs whole sessions in workers; otherwise each session runs with the plan of one
+ * session, made from the first one's size.
  */
-function sessionLevel(parallel: ResolvedParallelOptions, sessions: unknown, options: AnalysisOptions): boolean {
-  if (parallel.strategy === 'sessions') return true;
-  if (parallel.strategy !== 'auto' || !Array.isArray(sessions) || sessions.length === 0) return false;
-  const first = (sessions as SessionRef[])[0]!;
-  let nChannels: number;
-  if ('file' in first) nChannels = first.file.channels.length;
-  else {
-    try {
-      nChannels = resolveRoi(options.roi, first.session.ratId, options.tables).channels.length;
-    } catch {
-      return false; // the per-session analysis reports the ROI error
+export function planRatRun(sessions: Iterable<SessionRef> | AsyncIterable<SessionRef>, options: AnalysisOptions): RunPlan {
+  const list = Array.isArray(sessions) ? (sessions as SessionRef[]) : null;
+  const first = list?.[0];
+  let nChannels = 1;
+  if (first !== undefined) {
+    if ('file' in first) nChannels = first.file.channels.length;
+    else {
+      try {
+        nChannels = resolveRoi(options.roi, first.session.ratId, options.tables).channels.length;
+      } catch {
+        // each session's analysis reports the ROI error
+      }
     }
   }
-  return (
-    chooseStrategy(
-      { nChannels, nFreqs: frequencyCount(options), nTimes: refTimes(first), nSessions: sessions.length, output: options.saveRoiPower ? 'roiPower' : 'windows' },
-      parallel,
-    ).strategy === 'sessions'
-  );
+  const nTimes = first === undefined ? 1 : refTimes(first);
+  const output = options.saveRoiPower ? 'roiPower' : 'windows';
+  const ratLevel = planRun({ nChannels, nFreqs: frequencyCount(options), nTimes, nSessions: list?.length ?? 1, output, unit: 'sessions' }, options);
+  return ratLevel.strategy === 'sessions' ? ratLevel : planSessionRun(nChannels, nTimes, options);
 }
 
 /**
@@ -125,6 +99,7 @@ function sessionLevel(parallel: ResolvedParallelOptions, sessions: unknown, opti
  *
  * @param sessions the rat's sessions: in memory, or references into a session file read (ROI
  *   channels only) where each session is analysed; a session that cannot be read is a failure
+ * @param plan how it runs; by default {@link planRatRun}
  * @throws NoUsableSessionError when no session succeeds
  */
 export async function analyzeRat(
@@ -132,11 +107,9 @@ export async function analyzeRat(
   sessions: Iterable<SessionRef> | AsyncIterable<SessionRef>,
   options: AnalysisOptions,
   onSession?: SessionProgress,
+  plan: RunPlan = planRatRun(sessions, options),
 ): Promise<RatAnalysis> {
-  const parallel = resolveParallelOptions(options);
-  const outcomes = sessionLevel(parallel, sessions, options)
-    ? analyzeSessionsInPool(sessions, options, parallel)
-    : analyzeSessionsInline(sessions, options);
+  const outcomes = analyzeSessions(sessions, options, plan);
   const done: SessionAnalysis[] = [];
   const failed: FailedSession[] = [];
   const sums = new Map<number, { sum: Float64Array; nEvents: number; sessions: number[] }>();

@@ -4,12 +4,13 @@
  */
 import { createWaveletBank, type WaveletBank, type WaveletParams } from '../dsp/convolve.js';
 import { cyclesFor, DEFAULT_CYCLES, frequencyGrid, validateFreqs, type CyclesSpec } from '../dsp/grid.js';
-import { InvalidParameterError, RoiError } from '../errors.js';
-import { chooseStrategy, type ProblemSize } from '../parallel/auto.js';
-import { runChannelJobs, type ChannelStrategyOptions } from '../parallel/channel-jobs.js';
-import { resolveParallelOptions, type ParallelOptions, type ResolvedParallelOptions } from '../parallel/options.js';
-import type { WindowLayout } from './channel-power.js';
-import { assertFiniteChannels, channelSamples, sessionSfreq, type EegMatrix } from './session-data.js';
+import { RoiError } from '../errors.js';
+import { planRun, type ProblemSize, type RunPlan } from '../compute/plan.js';
+import { runChannelJobs } from '../compute/channel-runs.js';
+import type { ParallelOptions } from '../compute/options.js';
+import type { WindowPositions } from '../compute/channel-power.js';
+import { channelSamples, sessionSfreq, type EegMatrix } from '../model/session-data.js';
+import { assertFiniteChannels } from './session-checks.js';
 
 /** Time-frequency parameters as a user gives them. */
 export interface TfrOptions {
@@ -82,26 +83,6 @@ export function validateRoiChannels(recording: EegMatrix, roiChannels: readonly 
   assertFiniteChannels(recording, roiChannels);
 }
 
-/**
- * Resolves `auto` (and rejects `sessions`, which needs several sessions) for one recording.
- */
-export function concreteStrategy(
-  parallel: ResolvedParallelOptions,
-  problem: ProblemSize,
-): ChannelStrategyOptions {
-  let { strategy, batchSize } = parallel;
-  if (strategy === 'auto') {
-    const choice = chooseStrategy(problem, parallel);
-    ({ strategy, batchSize } = choice);
-  }
-  if (strategy === 'sessions') {
-    throw new InvalidParameterError(
-      "strategy 'sessions' parallelises across sessions; for one recording use channels, frequencies, auto or sequential",
-    );
-  }
-  return { ...parallel, strategy, batchSize };
-}
-
 function roiJobs(recording: EegMatrix, roiChannels: readonly number[], bank: WaveletBank) {
   return {
     signals: roiChannels.map((c) => channelSamples(recording, c)),
@@ -119,18 +100,17 @@ export async function roiSpectrogram(
   roiChannels: readonly number[],
   bank: WaveletBank,
   returnChannelPower: boolean,
-  parallel: ResolvedParallelOptions,
+  plan: RunPlan,
 ): Promise<RoiSpectrogram> {
   const rowSize = bank.freqs.length * bank.nTimes;
-  const concrete = concreteStrategy(parallel, problemOf(roiChannels, bank, 'roiPower'));
   const result = await runChannelJobs(
     {
       ...roiJobs(recording, roiChannels, bank),
-      layout: null,
+      windowPositions: null,
       keptPower: returnChannelPower ? new Float64Array(roiChannels.length * rowSize) : null,
       roi: { source: 'power' },
     },
-    concrete,
+    plan,
   );
   return {
     freqs: bank.freqs,
@@ -151,19 +131,16 @@ export async function roiWindows(
   recording: EegMatrix,
   roiChannels: readonly number[],
   bank: WaveletBank,
-  layout: WindowLayout,
-  parallel: ResolvedParallelOptions,
+  windowPositions: WindowPositions,
+  plan: RunPlan,
 ): Promise<RoiWindows> {
-  const concrete = concreteStrategy(parallel, problemOf(roiChannels, bank, 'windows'));
-  const result = await runChannelJobs(
-    { ...roiJobs(recording, roiChannels, bank), layout, keptPower: null, roi: { source: 'windows' } },
-    concrete,
-  );
+  const result = await runChannelJobs({ ...roiJobs(recording, roiChannels, bank), windowPositions, keptPower: null, roi: { source: 'windows' } }, plan);
   return { windows: result.roiMean!, channelMean: result.channelMean, channelStd: result.channelStd };
 }
 
-function problemOf(roiChannels: readonly number[], bank: WaveletBank, output: ProblemSize['output']): ProblemSize {
-  return { nChannels: roiChannels.length, nFreqs: bank.freqs.length, nTimes: bank.nTimes, nSessions: 1, output };
+/** The problem of one recording's ROI. */
+export function roiProblem(nChannels: number, nFreqs: number, nTimes: number, output: ProblemSize['output']): ProblemSize {
+  return { nChannels, nFreqs, nTimes, nSessions: 1, output };
 }
 
 /** Options of {@link computeRoiThetaSpectrogram}. */
@@ -189,7 +166,7 @@ export async function computeRoiThetaSpectrogram(
 ): Promise<RoiSpectrogram> {
   const params = resolveTfrParams(options, sessionSfreq(recording));
   validateRoiChannels(recording, roiChannels);
-  const parallel = resolveParallelOptions(options);
+  const plan = planRun(roiProblem(roiChannels.length, params.freqs.length, recording.nTimes, 'roiPower'), options);
   const bank = createWaveletBank(params, recording.nTimes);
-  return roiSpectrogram(recording, roiChannels, bank, options.returnChannelPower ?? false, parallel);
+  return roiSpectrogram(recording, roiChannels, bank, options.returnChannelPower ?? false, plan);
 }

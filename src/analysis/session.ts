@@ -2,11 +2,13 @@
  * Single-session analysis (SPEC 3.6): ROI channels → z-scored ROI power → event windows by NM size.
  */
 import { createWaveletBank } from '../dsp/convolve.js';
-import { planEventWindows, sizeLabel, windowSizes, type EventWindow, type InvalidEvent, type WindowPlan } from './events.js';
+import { planEventWindows, windowSizes, type EventWindow, type InvalidEvent, type WindowPlan } from './events.js';
 import { resolveRoi, type ResolvedRoi, type RoiSpec, type RoiTables } from './roi.js';
-import { resolveParallelOptions, type ParallelOptions } from '../parallel/options.js';
-import { resolveTfrParams, roiSpectrogram, roiWindows, validateRoiChannels, type TfrOptions } from './roi-spectrogram.js';
-import { sessionSfreq, validateSessionData, type SessionData } from './session-data.js';
+import type { ParallelOptions } from '../compute/options.js';
+import { planRun, type RunPlan } from '../compute/plan.js';
+import { sizeLabel, sessionSfreq, type SessionData } from '../model/session-data.js';
+import { frequencyCount, resolveTfrParams, roiProblem, roiSpectrogram, roiWindows, validateRoiChannels, type TfrOptions } from './roi-spectrogram.js';
+import { validateSessionData } from './session-checks.js';
 
 export const DEFAULT_WINDOW_DURATION = 1.0;
 
@@ -102,41 +104,53 @@ export function groupWindowsBySize(groups: readonly EventWindow[][], windows: Fl
 }
 
 /**
+ * The run plan of one session's analysis: its ROI channels, frequencies and samples.
+ *
+ * @param nRoiChannels channels of the resolved ROI
+ * @param nTimes samples per channel
+ */
+export function planSessionRun(nRoiChannels: number, nTimes: number, options: AnalysisOptions): RunPlan {
+  return planRun(roiProblem(nRoiChannels, frequencyCount(options), nTimes, options.saveRoiPower ? 'roiPower' : 'windows'), options);
+}
+
+/**
  * Analyses one session: ROI → z-scored ROI power → windows per NM size.
  *
+ * @param plan how it runs; by default planned from `options` for this session
  * @throws RoiError / ChannelRangeError / NonFiniteDataError / SessionDataError / EventWindowError /
- *   InvalidParameterError — see SPEC 3.6 for the cases
+ *   InvalidParameterError — see docs/method.md §3.6 for the cases
  */
 export async function analyzeSession(
   session: SessionData,
   options: AnalysisOptions,
   sessionIndex: number | null = null,
+  plan?: RunPlan,
 ): Promise<SessionAnalysis> {
   validateSessionData(session);
   const sfreq = sessionSfreq(session);
   const roi = resolveRoi(options.roi, session.ratId, options.tables);
   const params = resolveTfrParams(options, sfreq);
   const windowDuration = options.windowDuration ?? DEFAULT_WINDOW_DURATION;
-  const parallel = resolveParallelOptions(options);
-  const plan = planEventWindows(session.eegTime, session.nmPeakTimes, session.nmSizes, windowDuration, sfreq);
+  const runPlan = plan ?? planSessionRun(roi.channels.length, session.nTimes, options);
+  const windowPlan = planEventWindows(session.eegTime, session.nmPeakTimes, session.nmSizes, windowDuration, sfreq);
   validateRoiChannels(session, roi.channels);
 
   const started = performance.now();
   const bank = createWaveletBank(params, session.nTimes);
   const nFreqs = params.freqs.length;
-  const groups = windowsBySize(plan);
-  const layout = { starts: Int32Array.from(groups.flat(), (w) => w.start), windowSamples: plan.windowSamples };
+  const groups = windowsBySize(windowPlan);
+  const positions = { starts: Int32Array.from(groups.flat(), (w) => w.start), windowSamples: windowPlan.windowSamples };
   let windows: Float64Array;
   let roiPower: Float64Array | null = null;
   let channelMean: Float64Array;
   let channelStd: Float64Array;
   if (options.saveRoiPower) {
-    const spec = await roiSpectrogram(session, roi.channels, bank, false, parallel);
+    const spec = await roiSpectrogram(session, roi.channels, bank, false, runPlan);
     roiPower = spec.roiPower;
     ({ channelMean, channelStd } = spec);
-    windows = sliceWindows(roiPower, session.nTimes, nFreqs, layout.starts, layout.windowSamples);
+    windows = sliceWindows(roiPower, session.nTimes, nFreqs, positions.starts, positions.windowSamples);
   } else {
-    ({ windows, channelMean, channelStd } = await roiWindows(session, roi.channels, bank, layout, parallel));
+    ({ windows, channelMean, channelStd } = await roiWindows(session, roi.channels, bank, positions, runPlan));
   }
   const computeSeconds = (performance.now() - started) / 1000;
 
@@ -151,10 +165,10 @@ export async function analyzeSession(
     nCycles: params.nCycles,
     zeroMean: params.zeroMean,
     windowDuration,
-    windowSamples: plan.windowSamples,
-    windowTimes: plan.windowTimes,
-    sizes: groupWindowsBySize(groups, windows, nFreqs, plan.windowSamples),
-    invalidEvents: plan.invalid,
+    windowSamples: windowPlan.windowSamples,
+    windowTimes: windowPlan.windowTimes,
+    sizes: groupWindowsBySize(groups, windows, nFreqs, windowPlan.windowSamples),
+    invalidEvents: windowPlan.invalid,
     channelMean,
     channelStd,
     roiPower,

@@ -3,9 +3,9 @@
  */
 import { createWaveletBank, type WaveletParams } from '../dsp/convolve.js';
 import { InvalidParameterError } from '../errors.js';
-import { runChannelJobs } from '../parallel/channel-jobs.js';
-import { resolveParallelOptions, type ParallelOptions } from '../parallel/options.js';
-import { concreteStrategy } from './roi-spectrogram.js';
+import { runChannelJobs } from '../compute/channel-runs.js';
+import type { ParallelOptions } from '../compute/options.js';
+import { planRun, type RunPlan } from '../compute/plan.js';
 
 /**
  * Power like MNE `tfr_array_morlet(data[None], …, output='power')[0]`, bitwise identical for
@@ -13,6 +13,7 @@ import { concreteStrategy } from './roi-spectrogram.js';
  *
  * @param data EEG, shape (n_channels, n_times), C order
  * @param params sampling rate, frequencies (Hz), cycles and zero-mean flag
+ * @param plan how it runs; by default planned from `parallel` ({@link planTfrRun})
  * @returns power, shape (n_channels, n_freqs, n_times), C order
  */
 export async function computeTfrPower(
@@ -20,6 +21,7 @@ export async function computeTfrPower(
   nChannels: number,
   params: WaveletParams,
   parallel: ParallelOptions = {},
+  plan?: RunPlan,
 ): Promise<Float64Array> {
   if (!Number.isInteger(nChannels) || nChannels < 1 || data.length % nChannels !== 0 || data.length === 0) {
     throw new InvalidParameterError(`data of ${data.length} values cannot be split into ${nChannels} channels`);
@@ -27,24 +29,23 @@ export async function computeTfrPower(
   const nTimes = data.length / nChannels;
   const bank = createWaveletBank(params, nTimes);
   const nFreqs = params.freqs.length;
-  const options = concreteStrategy(resolveParallelOptions(parallel), {
-    nChannels,
-    nFreqs,
-    nTimes,
-    nSessions: 1,
-    output: 'channelPower',
-  });
+  const runPlan = plan ?? planTfrRun(nChannels, nFreqs, nTimes, parallel);
   const result = await runChannelJobs(
     {
       signals: Array.from({ length: nChannels }, (_, c) => data.subarray(c * nTimes, (c + 1) * nTimes)),
       names: Array.from({ length: nChannels }, (_, c) => `channel ${c}`),
       bank,
-      layout: null,
+      windowPositions: null,
       // Shared from the start, so worker threads write the output in place without a copy.
       keptPower: new Float64Array(new SharedArrayBuffer(nChannels * nFreqs * nTimes * Float64Array.BYTES_PER_ELEMENT)),
       roi: null,
     },
-    options,
+    runPlan,
   );
   return result.keptPower!;
+}
+
+/** The run plan of {@link computeTfrPower} for an (n_channels, n_times) array and n_freqs frequencies. */
+export function planTfrRun(nChannels: number, nFreqs: number, nTimes: number, parallel: ParallelOptions = {}): RunPlan {
+  return planRun({ nChannels, nFreqs, nTimes, nSessions: 1, output: 'channelPower' }, parallel);
 }

@@ -5,10 +5,10 @@
 import { readFileSync } from 'node:fs';
 import { analyzeRat } from '../analysis/rat.js';
 import { computeRoiThetaSpectrogram } from '../analysis/roi-spectrogram.js';
-import type { SessionData } from '../analysis/session-data.js';
+import type { SessionData } from '../model/session-data.js';
 import { writeNpy } from '../io/npy.js';
 import { closeSessionFiles, loadSessionRef } from '../io/session-refs.js';
-import { shutdownPools } from '../parallel/pool.js';
+import { shutdownPools } from '../engine/pool.js';
 import { syntheticSession } from '../synthetic/session.js';
 import { parallelOptionsOf, type RunConfig } from './config.js';
 import { measure } from './measure.js';

@@ -2,7 +2,7 @@
  * One measured configuration of the benchmark: the data, the computation and the parallel
  * settings. Serialised to JSON and handed to an isolated child process (bench/child.ts).
  */
-import type { ParallelOptions, Strategy, Backend } from '../parallel/options.js';
+import type { ParallelOptions, Strategy, Backend } from '../compute/options.js';
 
 /** Seeded synthetic sessions (SPEC 7). */
 export interface SyntheticSource {

@@ -5,8 +5,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_SFREQ } from '../analysis/session-data.js';
-import { availableCores, type Backend } from '../parallel/options.js';
+import { DEFAULT_SFREQ } from '../model/session-data.js';
+import { availableCores, type Backend } from '../compute/options.js';
 import { sampleParallelCeiling, summarizeCeiling, type ParallelCeiling } from './ceiling.js';
 import { methodName, type PickleSource, type RunConfig, type SyntheticSource } from './config.js';
 import { median } from './measure.js';

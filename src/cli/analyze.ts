@@ -8,14 +8,13 @@ import { basename, join } from 'node:path';
 import { crossRatMeans, analyzeRat } from '../analysis/rat.js';
 import { closeSessionFiles, type SessionRef } from '../io/session-refs.js';
 import { resolveRoi, type RoiSpec } from '../analysis/roi.js';
-import { analyzeSession, type AnalysisOptions } from '../analysis/session.js';
+import { analyzeSession, planSessionRun, type AnalysisOptions } from '../analysis/session.js';
 import { EegParallelError, InvalidParameterError } from '../errors.js';
-import { findRatDirs, readRatResults, writeCrossRatResults, writeRatResults, writeSessionResults, type RunContext } from '../io/results.js';
+import { findRatDirs, readRatResults, writeCrossRatResults, writeRatResults, writeSessionResults, type RunContext } from '../results/result-files.js';
 import { openSessionFile, type SessionFile } from '../io/session-file.js';
-import { resolveParallelOptions, type ParallelOptions } from '../parallel/options.js';
-import { chooseStrategy } from '../parallel/auto.js';
-import { poolForStrategy, strategyTaskCount } from '../parallel/channel-jobs.js';
-import { frequencyCount } from '../analysis/roi-spectrogram.js';
+import type { ParallelOptions } from '../compute/options.js';
+import type { RunPlan } from '../compute/plan.js';
+import { sharedPool } from '../engine/pool.js';
 import {
   addParallelOptions,
   parseCycles,
@@ -72,9 +71,9 @@ function analysisOptions(opts: AnalysisCliOptions, strategies: readonly (typeof 
   };
 }
 
-/** The figure renderer (vega, resvg) is loaded only when figures are drawn: it costs ~0.4 s to load. */
-function figuresModule(): Promise<typeof import('../report/figures/index.js')> {
-  return import('../report/figures/index.js');
+/** The figure renderer (vega, resvg) is loaded only when figures are drawn: it takes long to load. */
+function figuresModule(): Promise<typeof import('../results/figures/write.js')> {
+  return import('../results/figures/write.js');
 }
 
 function contextOf(path: string, options: AnalysisOptions, started: number, figures: string[]): RunContext {
@@ -87,29 +86,22 @@ function contextOf(path: string, options: AnalysisOptions, started: number, figu
 }
 
 /**
- * When the analysis will run in parallel, starts the worker pool before the session is read, so
- * worker start-up overlaps with reading (a single-shot CLI run pays it otherwise).
+ * The run plan of session `index`, made before the session is read: when it runs in parallel, its
+ * worker pool starts now, so that worker start-up overlaps with reading (a single-shot CLI run
+ * pays it otherwise). Null when the session or its ROI cannot be resolved (reported when read).
  */
-function startWorkersEarly(file: SessionFile, index: number, options: AnalysisOptions): void {
+function planAndStartWorkers(file: SessionFile, index: number, options: AnalysisOptions): RunPlan | null {
   const info = file.sessions[index];
-  if (info === undefined) return;
-  const parallel = resolveParallelOptions(options);
+  if (info === undefined) return null;
   let nChannels: number;
   try {
     nChannels = resolveRoi(options.roi, info.ratId, options.tables).channels.length;
   } catch {
-    return; // reported when the session is read
+    return null;
   }
-  const nFreqs = frequencyCount(options);
-  const { strategy, batchSize } =
-    parallel.strategy === 'auto'
-      ? chooseStrategy({ nChannels, nFreqs, nTimes: info.nTimes, nSessions: 1, output: options.saveRoiPower ? 'roiPower' : 'windows' }, parallel)
-      : parallel;
-  // `sessions` is rejected for one session when the analysis starts.
-  if (strategy === 'channels' || strategy === 'frequencies') {
-    const run = { ...parallel, strategy, batchSize };
-    poolForStrategy(run, options.saveRoiPower ? 'power' : 'windows', strategyTaskCount(run, nChannels, nFreqs));
-  }
+  const plan = planSessionRun(nChannels, info.nTimes, options);
+  if (plan.pool !== null) sharedPool(plan.pool);
+  return plan;
 }
 
 /** Reads session `index` with only the ROI's channels. */
@@ -164,9 +156,9 @@ export function registerAnalysisCommands(program: Command): void {
       const index = parseInteger('--session', opts.session, 0);
       const file = await openSessionFile(opts.data);
       try {
-        startWorkersEarly(file, index, options);
+        const plan = planAndStartWorkers(file, index, options);
         const data = await readRoiSession(file, index, options.roi, options);
-        const analysis = await analyzeSession(data, options, index);
+        const analysis = await analyzeSession(data, options, index, plan ?? undefined);
         const figures = opts.plots ? await (await figuresModule()).writeSessionFigures(opts.outputDir, analysis) : [];
         await writeSessionResults(opts.outputDir, analysis, contextOf(opts.data, options, started, figures));
         const counts = analysis.sizes.map((s) => `size ${s.label}: ${s.nEvents}`).join(', ');
@@ -199,7 +191,7 @@ export function registerAnalysisCommands(program: Command): void {
       // Each session's results are written as soon as it is analysed, while the next sessions are
       // computed (the writes wait on fsync, not on the CPU); the rat's own files come last.
       const sessionWrites: Promise<void>[] = [];
-      let writeFailure: unknown = null;
+      const writeFailures: unknown[] = [];
       try {
         const result = await analyzeRat(opts.rat, refs, options, (event) => {
           process.stderr.write(
@@ -210,11 +202,11 @@ export function registerAnalysisCommands(program: Command): void {
           if (event.ok) {
             const dir = join(opts.outputDir, `session_${event.index}`);
             const write = writeSessionResults(dir, event.analysis!, contextOf(opts.data, options, started, []));
-            sessionWrites.push(write.catch((e: unknown) => void (writeFailure ??= e)));
+            sessionWrites.push(write.catch((e: unknown) => void writeFailures.push(e)));
           }
         });
         await Promise.all(sessionWrites);
-        if (writeFailure !== null) throw writeFailure;
+        if (writeFailures.length > 0) throw writeFailures[0];
         const figures = opts.plots ? await (await figuresModule()).writeRatFigures(opts.outputDir, result) : [];
         await writeRatResults(opts.outputDir, result, contextOf(opts.data, options, started, figures), false);
         process.stdout.write(

@@ -9,10 +9,10 @@ import { registerAnalysisCommands } from './analyze.js';
 import { registerSlurmCommands } from './slurm.js';
 import { registerSynthetic } from './synthetic.js';
 import { VERSION } from '../version.js';
-import { shutdownPools } from '../parallel/pool.js';
+import { shutdownPools } from '../engine/pool.js';
 
 import { EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK } from './exit-codes.js';
-import { registerTest } from './test.js';
+import { registerTest } from './benchmark.js';
 
 function buildProgram(setExitCode: (code: number) => void): Command {
   const program = new Command();
@@ -36,7 +36,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
  */
 function stopOnSignal(signal: NodeJS.Signals): void {
   process.stderr.write(`eeg-parallel: ${signal}: stopping workers\n`);
-  shutdownPools(true).finally(() => process.exit(EXIT_INTERRUPTED));
+  void shutdownPools(true).finally(() => process.exit(EXIT_INTERRUPTED));
 }
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */

@@ -6,7 +6,7 @@ import { InvalidParameterError } from '../errors.js';
 import type { CyclesSpec } from '../dsp/grid.js';
 import type { RoiSpec } from '../analysis/roi.js';
 import type { Command } from 'commander';
-import { BACKENDS, parseByteSize, type Backend, type ParallelOptions, type Strategy } from '../parallel/options.js';
+import { BACKENDS, parseByteSize, type Backend, type ParallelOptions, type Strategy } from '../compute/options.js';
 
 /** A finite number. */
 export function parseNumber(option: string, text: string): number {

@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { InvalidParameterError } from '../errors.js';
-import { STRATEGIES } from '../parallel/options.js';
+import { STRATEGIES } from '../compute/options.js';
 import { packagePath } from '../paths.js';
 import { DEFAULT_RESOURCES, parseSlurmMem, parseSlurmName, parseSlurmTime, type SlurmResources, type SubmitRequest } from '../slurm/options.js';
 import { parseCycles, parseInteger, parseParallelOptions, parsePositive, parseRange, parseRoiOption } from './parse.js';

@@ -18,7 +18,7 @@
  * grown past 64 MiB is dropped after the call that grew it ({@link releaseLargeKernel}).
  */
 import { readFileSync } from 'node:fs';
-import type { WaveletBank } from './convolve.js';
+import type { WaveletBank } from './wavelet-bank.js';
 
 interface KernelExports {
   memory: WebAssembly.Memory;

@@ -83,7 +83,8 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string | 
     fh = await open(tmp, 'wx');
     created = true;
     // Each writeFile continues at the handle's position.
-    for (const chunk of Array.isArray(data) ? data : [data]) await fh.writeFile(chunk);
+    const chunks: readonly (Uint8Array | string)[] = typeof data === 'string' || data instanceof Uint8Array ? [data] : data;
+    for (const chunk of chunks) await fh.writeFile(chunk);
     await fh.sync();
     const h = fh;
     fh = undefined;

@@ -13,7 +13,7 @@
 
 import { ArrayFormatError, InvalidParameterError } from '../errors.js';
 import { readInputFile } from './files.js';
-import { fortranToC } from './layout.js';
+import { fortranToC } from './memory-order.js';
 import { writeFileAtomic } from './atomic.js';
 
 /** Element types this reader supports (numpy dtype names). */

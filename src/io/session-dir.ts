@@ -6,17 +6,23 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SessionData } from '../analysis/session-data.js';
+import { sizeLabel, type SessionData } from '../model/session-data.js';
 import { ChannelRangeError, EegParallelError, SessionDataError } from '../errors.js';
-import { sizeLabel } from '../analysis/events.js';
 import { readNpyFloat64 } from './npy.js';
-import type { SessionFile } from './session-file.js';
+import type { SessionFile } from './session-source.js';
 import type { SessionInfo } from './pickle/types.js';
 
 interface Meta {
   rat_id?: unknown;
   session_date?: unknown;
   sfreq?: unknown;
+}
+
+/** A text field of meta.json: a string or a number, '' when absent. */
+function metaText(value: unknown, key: string, dir: string): string {
+  if (value === undefined) return '';
+  if (typeof value === 'string' || typeof value === 'number') return String(value);
+  throw new SessionDataError(`${join(dir, 'meta.json')}: ${key} must be a string or a number, got ${JSON.stringify(value)}`);
 }
 
 const REQUIRED = ['eeg.npy', 'eeg_time.npy', 'nm_peak_times.npy', 'nm_sizes.npy'];
@@ -46,8 +52,8 @@ export function openSessionDirectory(dir: string): SessionFile {
   for (const s of nmSizes) nEvents[sizeLabel(s)] = (nEvents[sizeLabel(s)] ?? 0) + 1;
   const info: SessionInfo = {
     index: 0,
-    ratId: meta.rat_id === undefined ? '' : String(meta.rat_id),
-    sessionDate: meta.session_date === undefined ? '' : String(meta.session_date),
+    ratId: metaText(meta.rat_id, 'rat_id', dir),
+    sessionDate: metaText(meta.session_date, 'session_date', dir),
     nChannels,
     nTimes,
     sfreq,

@@ -3,7 +3,7 @@
  * where the session is analysed — on the calling thread, or inside a worker, so that a
  * multi-session run never moves EEG through the main thread and reads only the ROI channels.
  */
-import type { SessionData } from '../analysis/session-data.js';
+import type { SessionData } from '../model/session-data.js';
 import { openSessionFile, type SessionFile } from './session-file.js';
 
 export type SessionRef =

@@ -5,8 +5,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { findRatDirs, isCompleteRatDir, RESULTS_FILE } from '../io/results.js';
-import { CROSS_RAT_SUBDIR, ratDir } from './layout.js';
+import { findRatDirs, isCompleteRatDir, RESULTS_FILE } from '../results/result-files.js';
+import { CROSS_RAT_SUBDIR, ratDir } from './run-dirs.js';
 
 export interface SubmitPlan {
   /** Rats asked for, in order. */

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { SessionDataError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import { recordsPath } from './layout.js';
+import { recordsPath } from './run-dirs.js';
 
 /** One submission (JSON keys snake_case, like the other result files). */
 export interface SubmissionRecord {

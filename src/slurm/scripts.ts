@@ -7,7 +7,7 @@
  * a message in its log instead of a silent partial result.
  */
 import { join } from 'node:path';
-import { logsDir, type SubmissionFiles } from './layout.js';
+import { logsDir, type SubmissionFiles } from './run-dirs.js';
 import type { SlurmResources, SubmitRequest } from './options.js';
 import { escapeDoubleQuoted, shellJoin, shellQuote } from './shell.js';
 

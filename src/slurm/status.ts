@@ -9,8 +9,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidParameterError } from '../errors.js';
-import { isCompleteRatDir, RESULTS_FILE } from '../io/results.js';
-import { aggregateLogPath, CROSS_RAT_SUBDIR, ratDir, ratLogPath, recordsPath } from './layout.js';
+import { isCompleteRatDir, RESULTS_FILE } from '../results/result-files.js';
+import { aggregateLogPath, CROSS_RAT_SUBDIR, ratDir, ratLogPath, recordsPath } from './run-dirs.js';
 import { logShowsFailure, logTail } from './logs.js';
 import { completeRatDirs, crossRatIsCurrent } from './plan.js';
 import { latestForRat, readRecords } from './records.js';

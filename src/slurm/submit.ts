@@ -7,7 +7,7 @@ import { resolveRoi, type RoiSpec } from '../analysis/roi.js';
 import { EegParallelError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { openSessionFile } from '../io/session-file.js';
-import { logsDir, submissionFiles, type SubmissionFiles } from './layout.js';
+import { logsDir, submissionFiles, type SubmissionFiles } from './run-dirs.js';
 import { checkRatId, type SubmitRequest } from './options.js';
 import { planSubmission, type SubmitPlan } from './plan.js';
 import { readRecords, saveRecord, type SubmissionRecord } from './records.js';

@@ -6,7 +6,7 @@
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { InvalidParameterError } from '../errors.js';
-import { DEFAULT_SFREQ, type SessionData } from '../analysis/session-data.js';
+import { DEFAULT_SFREQ, type SessionData } from '../model/session-data.js';
 
 /** Options of {@link syntheticSession}. */
 export interface SyntheticSessionOptions {

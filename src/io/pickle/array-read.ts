@@ -6,7 +6,7 @@
  * gathering; and the float64 conversion for non-float64 types). Never the whole file.
  */
 
-import { fortranToC } from '../layout.js';
+import { fortranToC } from '../memory-order.js';
 import { ArrayFormatError, ChannelRangeError } from '../../errors.js';
 import { HOST_LITTLE_ENDIAN } from './dtype.js';
 import { readLatin1 } from './latin1.js';

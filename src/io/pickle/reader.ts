@@ -3,7 +3,7 @@
  * the requested EEG channels, converted to float64 C order.
  */
 
-import type { SessionData } from '../../analysis/session-data.js';
+import type { SessionData } from '../../model/session-data.js';
 import { ArrayFormatError, ChannelRangeError, SessionDataError } from '../../errors.js';
 import { readArrayFloat64, readRows } from './array-read.js';
 import type { ByteSource } from './source.js';

@@ -5,8 +5,7 @@
  * sessions stay usable (a rat analysis reports and skips failing sessions).
  */
 
-import { sizeLabel } from '../../analysis/events.js';
-import { DEFAULT_SFREQ } from '../../analysis/session-data.js';
+import { DEFAULT_SFREQ, sizeLabel } from '../../model/session-data.js';
 import { SessionDataError } from '../../errors.js';
 import { readArrayFloat64, sizeOf } from './array-read.js';
 import { effectiveByteOrder } from './dtype.js';

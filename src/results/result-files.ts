@@ -11,8 +11,8 @@ import type { CrossRatMean, RatAnalysis } from '../analysis/rat.js';
 import type { SessionAnalysis } from '../analysis/session.js';
 import { SessionDataError } from '../errors.js';
 import { VERSION } from '../version.js';
-import { writeFileAtomic } from './atomic.js';
-import { readNpyFloat64, writeNpy } from './npy.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { readNpyFloat64, writeNpy } from '../io/npy.js';
 
 export const RESULTS_FILE = 'results.json';
 

@@ -1,13 +1,15 @@
 /**
- * Parallel execution options (SPEC 4) and their validation.
+ * Parallel execution options as a user gives them (docs/method.md §4), and their validation.
+ * They are resolved once, into a run plan (plan.ts), at the entry point of a run.
  */
 import { availableParallelism } from 'node:os';
+import type { Backend } from '../engine/pool.js';
 import { InvalidParameterError } from '../errors.js';
+
+export type { Backend };
 
 /** How work is split. `sequential` is the reference path. */
 export type Strategy = 'sequential' | 'channels' | 'frequencies' | 'sessions' | 'auto';
-/** Where work runs: worker threads on shared memory (default), or child processes (copies). */
-export type Backend = 'threads' | 'processes';
 
 export const STRATEGIES: readonly Strategy[] = ['sequential', 'channels', 'frequencies', 'sessions', 'auto'];
 export const BACKENDS: readonly Backend[] = ['threads', 'processes'];

@@ -14,7 +14,7 @@ import { morletKernel, releaseLargeKernel } from '../dsp/kernel.js';
 export const STD_FLOOR = 1e-12;
 
 /** Where the event windows are, in samples. */
-export interface WindowLayout {
+export interface WindowPositions {
   /** First sample of each window, shape (n_windows,). */
   starts: Int32Array;
   /** Samples per window. */
@@ -23,7 +23,7 @@ export interface WindowLayout {
 
 /**
  * Output buffers of one channel for the frequency rows [first, first + count) of the bank, compact
- * over those rows (row r is frequency first + r; with all rows this is the full layout).
+ * over those rows (row r is frequency first + r; with all rows these are the full outputs).
  */
 export interface ChannelOutputs {
   /** Per-row mean of the power over time, shape (count,). */
@@ -55,7 +55,7 @@ export function computeChannelRows(
   first: number,
   count: number,
   out: ChannelOutputs,
-  layout: WindowLayout | null,
+  positions: WindowPositions | null,
   onRow?: (r: number, power: Float64Array) => void,
 ): void {
   const nTimes = bank.nTimes;
@@ -70,8 +70,8 @@ export function computeChannelRows(
     kernel.reserveRoiRows(nTimes, 0);
   }
   let kernelRow: Float64Array | null = null;
-  const starts = layout?.starts;
-  const windowSamples = layout?.windowSamples ?? 0;
+  const starts = positions?.starts;
+  const windowSamples = positions?.windowSamples ?? 0;
   const freqIndices = Int32Array.from({ length: count }, (_, r) => first + r);
   streamMorletPower(
     signal,
@@ -144,18 +144,18 @@ export function computeRowBatch(
   first: number,
   count: number,
   out: RowBatchOutputs,
-  layout: WindowLayout | null,
+  positions: WindowPositions | null,
   onChannel?: (position: number) => void,
 ): void {
   const roi = out.roi;
   const nTimes = bank.nTimes;
   const kernel = morletKernel();
-  const rowLength = roi?.source === 'power' ? nTimes : (layout?.windowSamples ?? 0);
+  const rowLength = roi?.source === 'power' ? nTimes : (positions?.windowSamples ?? 0);
   // The batch's rows of the ROI sum, one contiguous (count, rowLength) view per group.
   const roiRows =
     roi === null
       ? []
-      : Array.from({ length: roi.source === 'power' ? 1 : layout!.starts.length }, (_, g) => {
+      : Array.from({ length: roi.source === 'power' ? 1 : positions!.starts.length }, (_, g) => {
           const at = (g * roi.nRows + roi.firstRow) * rowLength;
           return roi.sum.subarray(at, at + count * rowLength);
         });
@@ -168,7 +168,7 @@ export function computeRowBatch(
     kernel.reserveRoiRows(nTimes, count * nTimes);
   }
   // Every sample of every window is written for each channel (windows lie inside the recording).
-  const windows = layout === null ? null : new Float64Array(layout.starts.length * count * layout.windowSamples);
+  const windows = positions === null ? null : new Float64Array(positions.starts.length * count * positions.windowSamples);
   for (let c = 0; c < signals.length; c++) {
     onChannel?.(c);
     const kept = out.channels[c]!;
@@ -180,7 +180,7 @@ export function computeRowBatch(
         : inKernel
           ? (r: number, power: Float64Array) => kernel.addZRowResident(r * nTimes, power, kept.mean[r]!, kept.std[r]!, divisor)
           : (r: number, power: Float64Array) => accumulateZRow(roiRows[0]!, r, power, kept.mean, kept.std, divisor);
-    computeChannelRows(signals[c]!, bank, first, count, channel, layout, addRow);
+    computeChannelRows(signals[c]!, bank, first, count, channel, positions, addRow);
     if (roi?.source === 'windows') accumulateZRows(roi.sum, windows!, kept.mean, kept.std, rowLength, divisor, roi.nRows, roi.firstRow);
   }
   if (inKernel) {

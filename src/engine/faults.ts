@@ -1,12 +1,12 @@
 /**
- * Fault injection for the fault-tolerance tests. Off unless the environment variable
- * EEG_PARALLEL_INJECT_FAULT is set (workers inherit the environment):
+ * Fault injection at task checkpoints (handlers.ts `TaskContext.checkpoint`), so that the
+ * engine's crash handling can be exercised end to end, through the CLI, in a real worker. Off
+ * unless the environment variable EEG_PARALLEL_INJECT_FAULT is set (workers inherit it):
  *   `<kind>:<label>` where kind is `throw` (the task throws a bug-like Error), `exit` (the worker
  *   exits with code 70), `oom` (the worker allocates until it runs out of memory), `hang` (the
- *   worker blocks) or `corrupt` (the task silently returns slightly wrong numbers — a deliberately
- *   wrong implementation, to prove the benchmark's validation catches it), and label is a task
- *   label such as `channel 2` (a `channels` task), `channel 2, frequency rows 0–9` (that channel
- *   within a `frequencies` batch; `corrupt` does not apply there) or `session 1`.
+ *   worker blocks) or `corrupt` (the checkpoint answers true: the task returns slightly wrong
+ *   numbers, a deliberately wrong implementation that the benchmark's validation must catch), and
+ *   label is the checkpoint's label, as the task names it.
  */
 export const FAULT_ENV = 'EEG_PARALLEL_INJECT_FAULT';
 

@@ -5,7 +5,7 @@
  */
 import { InvalidParameterError } from '../../errors.js';
 import type { TopLevelSpec } from 'vega-lite';
-import { baseConfig, renderFigure, type AxisGeometry, type FigureSet } from './render.js';
+import { baseConfig, renderFigure, type AxisGeometry, type FigureSet } from '../../plot/render.js';
 
 /**
  * One panel of a spectrogram figure: the mean z-scored spectrogram of one NM size.

@@ -10,10 +10,10 @@
  */
 import type { Spec as VegaSpec } from 'vega';
 import type { TopLevelSpec } from 'vega-lite';
-import type { BenchRun } from '../../bench/runner.js';
-import { groupRuns } from '../analyze.js';
-import type { BenchReport } from '../report.js';
-import { baseConfig, toVega } from './render.js';
+import type { BenchRun } from '../runner.js';
+import { groupRuns } from './insights.js';
+import type { BenchReport } from './types.js';
+import { baseConfig, toVega } from '../../plot/render.js';
 
 /** One chart of the page. */
 export interface BenchChart {

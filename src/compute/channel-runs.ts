@@ -15,20 +15,14 @@
  * and the ROI sum all live in SharedArrayBuffers; a worker reads its channels and writes its rows
  * in place. Processes: a task's signals are copied to the child and its rows copied back.
  */
-import { computeRowBatch, rowsOfChannel, scatterRows, type ChannelOutputs, type WindowLayout } from '../analysis/channel-power.js';
-import { abortRoiSum, OrderedRoiSum, sharedRoiSum, type RoiSumLayout } from '../analysis/roi-sum.js';
-import type { WaveletBank } from '../dsp/convolve.js';
-import type { ResolvedParallelOptions } from './options.js';
-import { poolFor, type ComputePool } from './pool.js';
-import {
-  METHOD_CHANNEL,
-  METHOD_ROW_BATCH,
-  type ChannelReply,
-  type ChannelTask,
-  type ProgressEvent,
-  type RowBatchReply,
-  type RowBatchTask,
-} from './tasks.js';
+import type { WaveletBank } from '../dsp/wavelet-bank.js';
+import { sharedPool, type ComputePool } from '../engine/pool.js';
+import { runAllBounded } from '../engine/schedule.js';
+import { computeRowBatch, rowsOfChannel, scatterRows, type ChannelOutputs, type WindowPositions } from './channel-power.js';
+import { CHANNEL_TASK, ROW_BATCH_TASK } from './channel-tasks.js';
+import type { RunPlan } from './plan.js';
+import { abortRoiSum, OrderedRoiSum, sharedRoiSum, type RoiSumShape } from './roi-sum.js';
+import type { ChannelReply, ChannelTask, ProgressEvent, RowBatchReply, RowBatchTask } from './task-messages.js';
 
 /** What to compute for each channel. */
 export interface ChannelJobs {
@@ -37,7 +31,7 @@ export interface ChannelJobs {
   /** Display names of the channels, for error messages ("channel 20"). */
   names: readonly string[];
   bank: WaveletBank;
-  layout: WindowLayout | null;
+  windowPositions: WindowPositions | null;
   /** Kept per-channel power, shape (n_channels, n_freqs, n_times), or null. */
   keptPower: Float64Array | null;
   /** ROI reduction of the channels' z-scores, or null (plain power, as `tfr`). */
@@ -55,8 +49,6 @@ export interface ChannelJobsResult {
   keptPower: Float64Array | null;
 }
 
-export type ChannelStrategyOptions = ResolvedParallelOptions & { strategy: 'sequential' | 'channels' | 'frequencies' };
-
 const BYTES = Float64Array.BYTES_PER_ELEMENT;
 
 function float64(length: number, shared: boolean): Float64Array {
@@ -71,44 +63,12 @@ export function toShared(data: Float64Array): Float64Array {
   return copy;
 }
 
-/**
- * Whether the tasks add the full-power ROI rows to a shared sum themselves, taking ROI turns
- * (roi-sum.ts): `channels` under threads. Such tasks wait for each other.
- */
-function tasksTakeRoiTurns(options: ChannelStrategyOptions, roiSource: 'power' | 'windows' | null): boolean {
-  return options.strategy === 'channels' && options.backend === 'threads' && roiSource === 'power';
-}
-
-/**
- * The pool a channel strategy runs on: workers only (pool.ts, callerComputes) when its tasks take
- * ROI turns, otherwise the pool for its options and task count (poolFor: `jobs` workers when
- * there are more tasks than computing threads).
- *
- * @param nTasks the run's tasks ({@link strategyTaskCount})
- */
-export function poolForStrategy(options: ChannelStrategyOptions, roiSource: 'power' | 'windows' | null, nTasks: number): ComputePool {
-  return poolFor(tasksTakeRoiTurns(options, roiSource) ? { ...options, callerComputes: false } : options, nTasks);
-}
-
-/** Default `frequencies` batch: the rows split evenly over the workers. */
-export function defaultFrequencyBatch(nFreqs: number, jobs: number): number {
-  return Math.max(1, Math.ceil(nFreqs / jobs));
-}
-
-/** Rows per `frequencies` task: `batchSize`, or the rows split evenly over the jobs. */
-function frequencyBatchRows(batchSize: number | null, nFreqs: number, jobs: number): number {
-  return Math.min(batchSize ?? defaultFrequencyBatch(nFreqs, jobs), nFreqs);
-}
-
-/** Tasks of a channel strategy's run: one per ROI channel, or one per batch of frequency rows. */
-export function strategyTaskCount(options: Pick<ChannelStrategyOptions, 'strategy' | 'batchSize' | 'jobs'>, nChannels: number, nFreqs: number): number {
-  return options.strategy === 'channels' ? nChannels : Math.ceil(nFreqs / frequencyBatchRows(options.batchSize, nFreqs, options.jobs));
-}
-
 /** Everything a run shares between its tasks. */
 interface Run {
   jobs: ChannelJobs;
-  options: ChannelStrategyOptions;
+  plan: RunPlan;
+  /** The plan's pool. */
+  pool: ComputePool;
   threads: boolean;
   /** The channels, shared under threads. */
   signals: readonly Float64Array[];
@@ -125,15 +85,16 @@ interface Run {
  * identical results. On a task error, stops dispatching, lets running tasks settle and rejects
  * with the first error (a dead worker is a WorkerCrashError naming the channel and rows).
  */
-export async function runChannelJobs(jobs: ChannelJobs, options: ChannelStrategyOptions): Promise<ChannelJobsResult> {
-  const { bank, layout } = jobs;
+export async function runChannelJobs(jobs: ChannelJobs, plan: RunPlan): Promise<ChannelJobsResult> {
+  const { bank, windowPositions: positions } = jobs;
   const nFreqs = bank.freqs.length;
   const nTimes = bank.nTimes;
   const nChannels = jobs.signals.length;
-  const parallel = options.strategy !== 'sequential';
-  const threads = parallel && options.backend === 'threads';
+  if (plan.strategy === 'sessions') throw new Error('runChannelJobs: a sessions plan runs whole sessions, not channels');
+  const parallel = plan.strategy !== 'sequential';
+  const threads = parallel && plan.backend === 'threads';
   const source = jobs.roi?.source ?? null;
-  const windowSize = layout === null ? 0 : layout.starts.length * nFreqs * layout.windowSamples;
+  const windowSize = positions === null ? 0 : positions.starts.length * nFreqs * positions.windowSamples;
 
   const channelMean = float64(nChannels * nFreqs, threads);
   const channelStd = float64(nChannels * nFreqs, threads);
@@ -155,14 +116,15 @@ export async function runChannelJobs(jobs: ChannelJobs, options: ChannelStrategy
         })),
         roi: source === null ? null : { source, sum: roiMean!, nRows: nFreqs, firstRow: 0 },
       },
-      layout,
+      positions,
     );
     return { channelMean, channelStd, roiMean, keptPower };
   }
 
   const run: Run = {
     jobs,
-    options,
+    plan,
+    pool: sharedPool(plan.pool!),
     threads,
     signals: threads ? jobs.signals.map(toShared) : jobs.signals,
     channelMean,
@@ -171,63 +133,33 @@ export async function runChannelJobs(jobs: ChannelJobs, options: ChannelStrategy
     roiMean,
     windowSize,
   };
-  if (options.strategy === 'frequencies') {
-    await runRowBatches(run, frequencyBatchRows(options.batchSize, nFreqs, options.jobs));
+  if (plan.strategy === 'frequencies') {
+    await runRowBatches(run, plan.batchSize!);
   } else {
     await runChannels(run);
   }
   return { channelMean, channelStd, roiMean, keptPower };
 }
 
-/**
- * Runs `task(0 … n−1)` in order, at most `maxInFlight` at a time. On the first failure, calls
- * `onFailure`, stops dispatching, lets running tasks settle and rethrows that failure.
- */
-async function runInOrder(n: number, maxInFlight: number, task: (i: number) => Promise<void>, onFailure: () => void = () => {}): Promise<void> {
-  let failure: unknown = null;
-  const running = new Set<Promise<void>>();
-  let wake: (() => void) | null = null;
-  for (let i = 0; i < n; i++) {
-    while (failure === null && running.size >= maxInFlight) await new Promise<void>((resolve) => (wake = resolve));
-    if (failure !== null) break;
-    const p: Promise<void> = task(i)
-      .catch((e: unknown) => {
-        if (failure === null) {
-          failure = e;
-          onFailure();
-        }
-      })
-      .finally(() => {
-        running.delete(p);
-        wake?.();
-        wake = null;
-      });
-    running.add(p);
-  }
-  await Promise.all(running);
-  if (failure !== null) throw failure;
-}
-
 /** Tasks in flight: at most one per worker, and few enough that their rows fit the memory budget. */
 function maxInFlight(run: Run, perTaskBytes: number): number {
-  return Math.max(1, Math.min(run.options.jobs, Math.floor(run.options.maxMemoryBytes / Math.max(perTaskBytes, 1))));
+  return Math.max(1, Math.min(run.plan.jobs, Math.floor(run.plan.maxMemoryBytes / Math.max(perTaskBytes, 1))));
 }
 
 /** The `frequencies` strategy: one task per batch of `batchRows` rows of every channel. */
 async function runRowBatches(run: Run, batchRows: number): Promise<void> {
   const { jobs, threads, channelMean, channelStd, keptPower, roiMean } = run;
-  const { bank, layout } = jobs;
+  const { bank, windowPositions: positions } = jobs;
   const nFreqs = bank.freqs.length;
   const nTimes = bank.nTimes;
   const nChannels = jobs.signals.length;
   const source = jobs.roi?.source ?? null;
-  const rowLength = source === 'power' ? nTimes : (layout?.windowSamples ?? 0);
+  const rowLength = source === 'power' ? nTimes : (positions?.windowSamples ?? 0);
   const nBatches = Math.ceil(nFreqs / batchRows);
-  const pool = poolForStrategy(run.options, source, nBatches);
   // Held by a task beyond the run's outputs: one channel's reduced power rows and its windows;
   // a process also holds copies of the signals and of everything it returns.
   const rowsBytes = batchRows * nTimes * BYTES;
-  const windowsBytes = (layout?.starts.length ?? 0) * batchRows * (layout?.windowSamples ?? 0) * BYTES;
+  const windowsBytes = (positions?.starts.length ?? 0) * batchRows * (positions?.windowSamples ?? 0) * BYTES;
   const perTaskBytes =
     (source === 'power' && keptPower === null ? rowsBytes : 0) +
     windowsBytes +
@@ -235,7 +167,8 @@ async function runRowBatches(run: Run, batchRows: number): Promise<void> {
       ? 0
       : nChannels * (nTimes * BYTES + (keptPower === null ? 0 : rowsBytes)) + (source === 'power' ? rowsBytes : 0) + windowsBytes);
 
-  await runInOrder(nBatches, maxInFlight(run, perTaskBytes), async (b) => {
+  const batches = Array.from({ length: nBatches }, (_, b) => b);
+  await runAllBounded(batches, { maxInFlight: maxInFlight(run, perTaskBytes) }, async (b) => {
     const first = b * batchRows;
     const count = Math.min(batchRows, nFreqs - first);
     const label = `frequency rows ${first}–${first + count - 1}`;
@@ -248,7 +181,7 @@ async function runRowBatches(run: Run, batchRows: number): Promise<void> {
       signals: [...run.signals],
       first,
       count,
-      layout,
+      positions,
       keepPower: keptPower !== null,
       roi: source,
       shared: threads ? { mean: channelMean, std: channelStd, keptPower, roiSum: roiMean, progress } : null,
@@ -257,7 +190,7 @@ async function runRowBatches(run: Run, batchRows: number): Promise<void> {
       const at = threads ? Atomics.load(progress, 0) : position;
       return at < 0 ? label : `${jobs.names[at]}, ${label}`;
     };
-    const reply = await pool.run<RowBatchReply | null>(METHOD_ROW_BATCH, task, {
+    const reply = await run.pool.run<RowBatchReply | null>(ROW_BATCH_TASK, task, {
       label: crashLabel,
       onEvent: (event) => {
         position = (event as ProgressEvent).position;
@@ -279,43 +212,50 @@ async function runRowBatches(run: Run, batchRows: number): Promise<void> {
 /** The `channels` strategy: one task per channel, all rows; the ROI mean is added in ROI order. */
 async function runChannels(run: Run): Promise<void> {
   const { jobs, threads, channelMean, channelStd, keptPower, roiMean, windowSize } = run;
-  const { bank, layout } = jobs;
+  const { bank, windowPositions: positions } = jobs;
   const nFreqs = bank.freqs.length;
   const nTimes = bank.nTimes;
   const source = jobs.roi?.source ?? null;
   const channelPowerSize = nFreqs * nTimes;
   const wantPower = keptPower !== null || source === 'power';
-  let roiLayout: RoiSumLayout | null = null;
-  if (source !== null) roiLayout = { nRoi: jobs.signals.length, rowLength: source === 'power' ? nTimes : layout!.windowSamples, source };
-  const workersAddPower = tasksTakeRoiTurns(run.options, source);
-  const ordered = roiLayout !== null && !workersAddPower ? new OrderedRoiSum(roiMean!, roiLayout) : null;
+  let roiShape: RoiSumShape | null = null;
+  if (source !== null) roiShape = { nRoi: jobs.signals.length, rowLength: source === 'power' ? nTimes : positions!.windowSamples, source };
+  // Under threads the workers add full power rows to a shared sum themselves, taking ROI turns
+  // (roi-sum.ts; the plan keeps the calling thread out of such runs).
+  const workersAddPower = threads && source === 'power';
+  const ordered = roiShape !== null && !workersAddPower ? new OrderedRoiSum(roiMean!, roiShape) : null;
   const sharedSum = workersAddPower ? sharedRoiSum(roiMean!, jobs.signals.length, nFreqs) : null;
-  const pool = poolForStrategy(run.options, source, jobs.signals.length);
   // At most one task per worker also keeps the turns deadlock-free: every task whose turn
   // another waits for is running. Under threads a task holds one power row (reduced row by row)
   // or its windows; a process holds the channel's rows.
   const perTaskBytes = (threads ? (wantPower ? nTimes : 0) + windowSize : wantPower ? channelPowerSize : windowSize) * BYTES;
 
-  await runInOrder(
-    jobs.signals.length,
-    maxInFlight(run, perTaskBytes),
+  const channels = jobs.signals.map((_, c) => c);
+  await runAllBounded(
+    channels,
+    {
+      maxInFlight: maxInFlight(run, perTaskBytes),
+      onFailure: () => {
+        if (sharedSum !== null) abortRoiSum(sharedSum);
+      },
+    },
     async (c) => {
       const label = jobs.names[c]!;
       const mean = rowsOfChannel(channelMean, c, nFreqs, 0, nFreqs, 1);
       const std = rowsOfChannel(channelStd, c, nFreqs, 0, nFreqs, 1);
       const kept = keptPower === null ? null : rowsOfChannel(keptPower, c, nFreqs, 0, nFreqs, nTimes);
-      const sharedWindows = threads && layout !== null ? float64(windowSize, true) : null;
+      const sharedWindows = threads && positions !== null ? float64(windowSize, true) : null;
       const task: ChannelTask = {
         label,
         bank,
         signal: run.signals[c]!,
-        layout,
+        positions,
         wantPower,
         shared: threads
           ? { mean, std, keptPower: kept, windows: sharedWindows, roi: sharedSum === null ? null : { sum: sharedSum, position: c } }
           : null,
       };
-      const reply = await pool.run<ChannelReply | null>(METHOD_CHANNEL, task, { label: () => label });
+      const reply = await run.pool.run<ChannelReply | null>(CHANNEL_TASK, task, { label: () => label });
       let out: ChannelOutputs;
       if (reply === null) {
         // Threads: everything is in place; only the windows' ROI sum is left to this thread.
@@ -327,9 +267,6 @@ async function runChannels(run: Run): Promise<void> {
         out = { mean, std, power: reply.power, windows: reply.windows };
       }
       ordered?.add(c, out);
-    },
-    () => {
-      if (sharedSum !== null) abortRoiSum(sharedSum);
     },
   );
   ordered?.assertComplete();

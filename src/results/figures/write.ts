@@ -9,7 +9,7 @@ import type { CrossRatMean, RatAnalysis } from '../../analysis/rat.js';
 import type { ResolvedRoi } from '../../analysis/roi.js';
 import type { SessionAnalysis } from '../../analysis/session.js';
 import { writeFileAtomic } from '../../io/atomic.js';
-import type { FigureSet } from './render.js';
+import type { FigureSet } from '../../plot/render.js';
 import { frequencyProfileFigure, spectrogramFigure, summaryFigure, type SpectrogramPanel } from './spectrogram.js';
 
 /** File stems (each written as `.png` and `.svg`). */

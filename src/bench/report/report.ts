@@ -5,23 +5,13 @@
 import { mkdirSync } from 'node:fs';
 import { cpus, totalmem, availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import type { ParallelCeiling } from '../bench/ceiling.js';
-import type { BenchRun } from '../bench/runner.js';
-import { cpuModel } from '../bench/proc.js';
-import { writeFileAtomic } from '../io/atomic.js';
-import { VERSION } from '../version.js';
-import { bestPerformers, breakEven, fmtBytes, fmtSeconds, groupRuns, recommendations, scalability, type RunGroup } from './analyze.js';
-
-export interface MachineInfo {
-  cpuModel: string;
-  cores: number;
-  logicalCpus: number;
-  memoryBytes: number;
-  node: string;
-  platform: string;
-  /** Measured in the same run, when the benchmark sampled it (bench/ceiling.ts). */
-  parallelCeiling?: ParallelCeiling;
-}
+import type { ParallelCeiling } from '../ceiling.js';
+import type { BenchRun } from '../runner.js';
+import { cpuModel } from '../proc.js';
+import { writeFileAtomic } from '../../io/atomic.js';
+import { VERSION } from '../../version.js';
+import type { BenchReport, MachineInfo } from './types.js';
+import { bestPerformers, breakEven, fmtBytes, fmtSeconds, groupRuns, recommendations, scalability, type RunGroup } from './insights.js';
 
 export function machineInfo(): MachineInfo {
   return {
@@ -32,19 +22,6 @@ export function machineInfo(): MachineInfo {
     node: process.version,
     platform: `${process.platform}-${process.arch}`,
   };
-}
-
-export interface BenchReport {
-  tool: 'eeg-parallel';
-  version: string;
-  createdAt: string;
-  command: string;
-  machine: MachineInfo;
-  parameters: Record<string, unknown>;
-  /** One object per measured configuration (SPEC 6 keys: method … valid). */
-  runs: BenchRun[];
-  recommendations: string[];
-  valid: boolean;
 }
 
 export function buildReport(runs: BenchRun[], parameters: Record<string, unknown>, command: string, machine = machineInfo()): BenchReport {

@@ -10,7 +10,7 @@
 import { accumulateZRow, accumulateZRows, roiDivisor, type ChannelOutputs } from './channel-power.js';
 
 /** Shape of the ROI reduction; the sum has shape (n_groups, n_freqs, rowLength). */
-export interface RoiSumLayout {
+export interface RoiSumShape {
   nRoi: number;
   /** Samples per row: n_times (full power) or window_samples (windows). */
   rowLength: number;
@@ -18,10 +18,10 @@ export interface RoiSumLayout {
   source: 'power' | 'windows';
 }
 
-function addChannel(sum: Float64Array, layout: RoiSumLayout, position: number, outputs: ChannelOutputs): void {
-  const values = layout.source === 'power' ? outputs.power : outputs.windows;
-  if (values === null) throw new Error(`channel outputs have no ${layout.source}`);
-  accumulateZRows(sum, values, outputs.mean, outputs.std, layout.rowLength, roiDivisor(position, layout.nRoi));
+function addChannel(sum: Float64Array, shape: RoiSumShape, position: number, outputs: ChannelOutputs): void {
+  const values = shape.source === 'power' ? outputs.power : outputs.windows;
+  if (values === null) throw new Error(`channel outputs have no ${shape.source}`);
+  accumulateZRows(sum, values, outputs.mean, outputs.std, shape.rowLength, roiDivisor(position, shape.nRoi));
 }
 
 /** Single-threaded ordered accumulation; early arrivals wait in a buffer. */
@@ -32,7 +32,7 @@ export class OrderedRoiSum {
   /** @param sum output, zero-filled */
   constructor(
     readonly sum: Float64Array,
-    private readonly layout: RoiSumLayout,
+    private readonly shape: RoiSumShape,
   ) {}
 
   /** Channel `position`'s rows (all frequencies) are final in `outputs` (any order, once each). */
@@ -40,14 +40,14 @@ export class OrderedRoiSum {
     this.pending.set(position, outputs);
     for (let o = this.pending.get(this.next); o !== undefined; o = this.pending.get(this.next)) {
       this.pending.delete(this.next);
-      addChannel(this.sum, this.layout, this.next, o);
+      addChannel(this.sum, this.shape, this.next, o);
       this.next++;
     }
   }
 
   /** Throws unless every channel was added. */
   assertComplete(): void {
-    if (this.next !== this.layout.nRoi) throw new Error(`ROI sum incomplete: ${this.next} of ${this.layout.nRoi} channels`);
+    if (this.next !== this.shape.nRoi) throw new Error(`ROI sum incomplete: ${this.next} of ${this.shape.nRoi} channels`);
   }
 }
 

@@ -3,9 +3,9 @@
  * channel), the smallest problem at which each parallel method beats sequential, and
  * recommendations derived from those numbers (never canned text).
  */
-import type { BenchRun } from '../bench/runner.js';
-import { chooseStrategy } from '../parallel/auto.js';
-import { DEFAULT_MAX_MEMORY_BYTES } from '../parallel/options.js';
+import type { BenchRun } from '../runner.js';
+import { chooseStrategy } from '../../compute/plan.js';
+import { DEFAULT_MAX_MEMORY_BYTES } from '../../compute/options.js';
 
 /** Runs of one workload and ROI configuration (one sequential reference + its parallel runs). */
 export interface RunGroup {

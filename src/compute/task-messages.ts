@@ -1,13 +1,12 @@
 /**
- * Messages between the main thread and workers. Everything is typed arrays and plain data, so the
- * same messages serve worker threads (views over SharedArrayBuffers: zero copies) and child
- * processes (copied by the IPC channel's structured clone).
+ * The messages of the channel tasks (channel-tasks.ts): what a task is handed and what it
+ * replies. Everything is typed arrays and plain data, so the same messages serve worker threads
+ * (views over SharedArrayBuffers: zero copies) and child processes (copied by the IPC channel's
+ * structured clone).
  */
-import type { WaveletBank } from '../dsp/convolve.js';
-import type { WindowLayout } from '../analysis/channel-power.js';
-import type { SharedRoiSum } from '../analysis/roi-sum.js';
-import type { AnalysisOptions, SessionAnalysis } from '../analysis/session.js';
-import type { SessionRef } from '../io/session-refs.js';
+import type { WaveletBank } from '../dsp/wavelet-bank.js';
+import type { WindowPositions } from './channel-power.js';
+import type { SharedRoiSum } from './roi-sum.js';
 
 /** `channels` strategy: every frequency row of one channel. */
 export interface ChannelTask {
@@ -16,7 +15,7 @@ export interface ChannelTask {
   bank: WaveletBank;
   /** The channel, shape (n_times,). */
   signal: Float64Array;
-  layout: WindowLayout | null;
+  positions: WindowPositions | null;
   /** Processes: whether the reply carries the power rows (kept, or reduced by the main thread). */
   wantPower: boolean;
   /**
@@ -63,7 +62,7 @@ export interface RowBatchTask {
   signals: Float64Array[];
   first: number;
   count: number;
-  layout: WindowLayout | null;
+  positions: WindowPositions | null;
   /** Whether the channels' power rows are kept (returned or written in place). */
   keepPower: boolean;
   /** What the ROI mean is taken of, or null (no ROI, as `tfr`). */
@@ -98,29 +97,3 @@ export interface RowBatchReply {
 export interface ProgressEvent {
   position: number;
 }
-
-/** A batch of whole sessions (`sessions` strategy), analysed one after another in a worker. */
-export interface SessionTask {
-  /** "session 3" or "sessions 3, 4". */
-  label: string;
-  sessions: SessionRef[];
-  /** Analysis options; the strategy inside a worker is always sequential. */
-  options: AnalysisOptions;
-}
-
-/** Outcome of one session: the analysis, or the user-facing error that stopped it. */
-export type SessionOutcome =
-  | { index: number; ok: true; analysis: SessionAnalysis }
-  | { index: number; ok: false; code: string; message: string };
-
-/** A user-facing error thrown in a worker, sent back as data to keep its class. */
-export interface WorkerErrorReply {
-  workerError: { code: string; message: string };
-}
-
-/** Worker method names. */
-export const METHOD_CHANNEL = 'channel';
-export const METHOD_ROW_BATCH = 'rowBatch';
-export const METHOD_SESSIONS = 'sessions';
-/** Answers once the worker has started (pool.ts: the calling thread computes only after that). */
-export const METHOD_READY = 'ready';

@@ -13,10 +13,10 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BenchRun } from '../bench/runner.js';
-import { bestPerformers, fmtBytes, fmtSeconds, groupRuns } from './analyze.js';
-import { benchCharts } from './figures/bench.js';
-import type { BenchReport } from './report.js';
+import type { BenchRun } from '../runner.js';
+import { bestPerformers, fmtBytes, fmtSeconds, groupRuns } from './insights.js';
+import { benchCharts } from './charts.js';
+import type { BenchReport } from './types.js';
 
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 

@@ -3,7 +3,7 @@
  * run equals sequential within the tolerance, 1 when any does not.
  */
 import type { Command } from 'commander';
-import { availableCores, type Backend } from '../parallel/options.js';
+import { availableCores, type Backend } from '../compute/options.js';
 import { InvalidParameterError } from '../errors.js';
 import type { Mode, SuiteOptions } from '../bench/suite.js';
 import { parseInteger, parseNumber } from './parse.js';
@@ -70,8 +70,8 @@ async function runTest(opts: TestCliOptions): Promise<number> {
     import('cli-progress'),
     import('../bench/suite.js'),
     import('../io/session-file.js'),
-    import('../report/report.js'),
-    import('../report/analyze.js'),
+    import('../bench/report/report.js'),
+    import('../bench/report/insights.js'),
   ]);
   const modes: Mode[] = [];
   if (opts.quick) modes.push('quick');

@@ -1,5 +1,5 @@
 /**
- * Long-lived worker pools.
+ * Long-lived worker pools: the engine's one place that decides where a task runs.
  *
  * Library choice: `workerpool` (josdejong; used by mocha's parallel mode). Unlike piscina, which
  * runs worker threads only, it drives worker threads AND child processes behind one API, which
@@ -8,24 +8,19 @@
  * SharedArrayBuffers by reference; child processes get copies over an IPC channel with
  * structured-clone ("advanced") serialisation, so typed arrays stay typed arrays.
  *
- * One pool per (backend, jobs, heap limit) is created on first use and reused by every later
+ * The pool knows no task: it is handed a handler reference (handlers.ts) and a task. One pool per
+ * (backend, jobs, heap limit, callerComputes) is created on first use and reused by every later
  * call until {@link shutdownPools}; no pool is created per channel or per session.
  */
 import { fileURLToPath } from 'node:url';
 import workerpool from 'workerpool';
-import { EegParallelError } from '../errors.js';
-import type { Backend, ResolvedParallelOptions } from './options.js';
-import { TASK_METHODS } from './methods.js';
-import { METHOD_READY, type WorkerErrorReply } from './tasks.js';
+import { EegParallelError, WorkerCrashError } from '../errors.js';
+import { isTaskErrorReply, loadHandler, type HandlerRef, type TaskContext } from './handlers.js';
+import { injectFault } from './faults.js';
+import { METHOD_READY, METHOD_RUN } from './methods.js';
 
-/** A worker died (exit, crash, out of memory) while running a task. */
-export class WorkerCrashError extends EegParallelError {
-  readonly label: string;
-  constructor(label: string, detail: string) {
-    super('worker-crashed', `worker died while computing ${label}: ${detail}`);
-    this.label = label;
-  }
-}
+/** Where work runs: worker threads on shared memory, or child processes (copies). */
+export type Backend = 'threads' | 'processes';
 
 /** Options identifying a pool. */
 export interface PoolOptions {
@@ -37,10 +32,10 @@ export interface PoolOptions {
   /**
    * Threads only: the calling thread runs tasks too, so `jobs` threads compute with `jobs − 1`
    * workers. On a 2-core machine the calling thread is otherwise idle while workers compute, and
-   * each worker costs ~50 ms of start-up CPU and ~13 MB (docs/performance.md). While it runs a
-   * task its event loop waits (a signal handler, for one, runs after the task). Tasks that wait
-   * for other tasks (the ROI turns of roi-sum.ts) need a pool without it: blocked, the calling
-   * thread could neither hand a starting worker its task nor abort the run.
+   * each worker costs start-up CPU and memory (docs/performance.md). While it runs a task its
+   * event loop waits (a signal handler, for one, runs after the task). Tasks that wait for other
+   * tasks need a pool without it: blocked, the calling thread could neither hand a starting
+   * worker its task nor abort the run.
    */
   callerComputes?: boolean;
 }
@@ -63,7 +58,7 @@ export interface RunOptions {
 
 /** A task waiting for a worker or the calling thread. */
 interface QueuedTask {
-  method: string;
+  handler: HandlerRef;
   task: unknown;
   options: RunOptions;
   start: (started: Started) => void;
@@ -128,15 +123,15 @@ export class ComputePool {
   }
 
   /**
-   * Runs `method` on `task` in a worker, or on the calling thread when every worker is busy and
+   * Runs `handler` on `task` in a worker, or on the calling thread when every worker is busy and
    * `callerComputes`. A user-facing error thrown by the task comes back as the same
    * EegParallelError kind; a dead worker becomes a WorkerCrashError naming the task's label.
    */
-  async run<T>(method: string, task: unknown, options: RunOptions): Promise<T> {
+  async run<T>(handler: HandlerRef, task: unknown, options: RunOptions): Promise<T> {
     if (this.closed) throw new Error('eeg-parallel: the worker pool was shut down');
     const { label } = options;
     const { where, reply: pending } = await new Promise<Started>((start) => {
-      this.queue.push({ method, task, options, start });
+      this.queue.push({ handler, task, options, start });
       this.dispatch();
     });
     let reply: unknown;
@@ -144,16 +139,16 @@ export class ComputePool {
       reply = await pending;
     } catch (e) {
       const message = (e as Error)?.message ?? String(e);
-      if (where === 'caller') throw new Error(`task ${label()} failed: ${message}`, { cause: e });
+      if (where === 'caller') {
+        if (e instanceof EegParallelError) throw e;
+        throw new Error(`task ${label()} failed: ${message}`, { cause: e });
+      }
       if (/terminated unexpectedly|out of memory|ERR_WORKER_OUT_OF_MEMORY|exited/i.test(message)) {
         throw new WorkerCrashError(label(), message.replace(/\s+/g, ' ').trim());
       }
       throw new Error(`task ${label()} failed in a worker: ${message}`, { cause: e });
     }
-    if (reply !== null && typeof reply === 'object' && 'workerError' in reply) {
-      const { code, message } = (reply as WorkerErrorReply).workerError;
-      throw new EegParallelError(code, message);
-    }
+    if (isTaskErrorReply(reply)) throw new EegParallelError(reply.taskError.code, reply.taskError.message);
     return reply as T;
   }
 
@@ -163,7 +158,7 @@ export class ComputePool {
       const next = this.queue.shift()!;
       const { onEvent } = next.options;
       this.workersBusy++;
-      const reply = this.pool!.exec(next.method, [next.task], onEvent === undefined ? undefined : { on: onEvent });
+      const reply = this.pool!.exec(METHOD_RUN, [next.handler, next.task], onEvent === undefined ? undefined : { on: onEvent });
       reply.then(
         () => this.release('worker'),
         () => this.release('worker'),
@@ -188,8 +183,9 @@ export class ComputePool {
     if (next === undefined || this.closed || !this.workersReady) return;
     this.queue.shift();
     this.callerBusy = true;
-    const method = TASK_METHODS[next.method as keyof typeof TASK_METHODS] as (task: unknown) => unknown;
-    const reply = (async () => method(next.task))();
+    const { onEvent } = next.options;
+    const context: TaskContext = { emit: (payload) => onEvent?.(payload), checkpoint: injectFault };
+    const reply = (async () => (await loadHandler(next.handler))(next.task, context))();
     reply.then(
       () => this.release('caller'),
       () => this.release('caller'),
@@ -213,32 +209,12 @@ export class ComputePool {
     await this.pool?.terminate(force);
   }
 
-  /** Number of live workers (for tests and reports). */
+  /** Number of live workers. */
   get workerCount(): number {
     return this.pool?.stats().totalWorkers ?? 0;
   }
 }
 const pools = new Map<string, ComputePool>();
-
-/**
- * The shared long-lived pool for a run of `nTasks` tasks with these (resolved parallel) options,
- * created on first use. A run with more tasks than computing threads gets `jobs` workers even when
- * the calling thread would compute: while it computes a task, a worker that finishes its own
- * cannot get the next one until the calling thread is done (measured: `frequencies` in batches of
- * 5 rows on 2 threads 1.16× the sequential speed, 1.59× and 1.79× on two workers; a 16-session
- * rat's worker idle 2–119 ms between sessions; docs/parallelism.md). With one job the calling
- * thread does it all, with no worker.
- *
- * @param nTasks the run's tasks; Infinity for a stream of unknown length (a rat's sessions)
- */
-export function poolFor(options: Pick<ResolvedParallelOptions, 'backend' | 'jobs' | 'workerHeapLimitMb' | 'callerComputes'>, nTasks: number): ComputePool {
-  return sharedPool({
-    backend: options.backend,
-    jobs: options.jobs,
-    callerComputes: options.callerComputes && (options.jobs === 1 || nTasks <= options.jobs),
-    ...(options.workerHeapLimitMb !== null && { workerHeapLimitMb: options.workerHeapLimitMb }),
-  });
-}
 
 /** The shared long-lived pool for these options, created on first use. */
 export function sharedPool(options: PoolOptions): ComputePool {

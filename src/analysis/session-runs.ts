@@ -1,0 +1,76 @@
+/**
+ * How the sessions of a multi-session run are analysed: one after another on this thread (each
+ * with the plan's channel strategy), or whole sessions in the pool's workers (the `sessions`
+ * strategy, in batches of `batchSize`), outcomes in input order either way.
+ *
+ * Failure policy: a session failing with a user-facing error is an ordinary failed outcome; a
+ * worker dying (exit, crash, out of memory) fails the sessions of its batch with kind
+ * `worker-crashed`, the pool replaces the worker, and the run continues with the other sessions.
+ */
+import { toShared } from '../compute/channel-runs.js';
+import { sequentialPlan, type RunPlan } from '../compute/plan.js';
+import { sharedPool } from '../engine/pool.js';
+import { runBounded } from '../engine/schedule.js';
+import { WorkerCrashError } from '../errors.js';
+import type { SessionRef } from '../io/session-refs.js';
+import type { AnalysisOptions } from './session.js';
+import { sessionOutcome, SESSIONS_TASK, type SessionOutcome, type SessionTask } from './session-tasks.js';
+
+type Sessions = Iterable<SessionRef> | AsyncIterable<SessionRef>;
+
+/** Analyses sessions as `plan` says and yields their outcomes in input order. */
+export function analyzeSessions(sessions: Sessions, options: AnalysisOptions, plan: RunPlan): AsyncGenerator<SessionOutcome> {
+  return plan.strategy === 'sessions' ? analyzeSessionsInPool(sessions, options, plan) : analyzeSessionsInline(sessions, options, plan);
+}
+
+async function* analyzeSessionsInline(sessions: Sessions, options: AnalysisOptions, plan: RunPlan): AsyncGenerator<SessionOutcome> {
+  for await (const ref of sessions) yield await sessionOutcome(ref, options, plan);
+}
+
+/** Bytes of a session's EEG held by the main thread (file references are read by the worker). */
+function sessionBytes(ref: SessionRef): number {
+  return 'session' in ref ? ref.session.eeg.byteLength + ref.session.eegTime.byteLength : 0;
+}
+
+async function* inBatches(sessions: Sessions, batchSize: number): AsyncGenerator<SessionRef[]> {
+  let batch: SessionRef[] = [];
+  for await (const ref of sessions) {
+    batch.push(ref);
+    if (batch.length === batchSize) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
+}
+
+/**
+ * The `sessions` strategy. A file reference is read by the worker itself (ROI channels only).
+ * In-memory sessions go over in a SharedArrayBuffer with threads (no copy) and are copied to
+ * child processes. At most one batch per worker is in flight, and within the memory budget.
+ */
+async function* analyzeSessionsInPool(sessions: Sessions, options: AnalysisOptions, plan: RunPlan): AsyncGenerator<SessionOutcome> {
+  const pool = sharedPool(plan.pool!);
+  const inner = sequentialPlan(plan);
+  const threads = plan.backend === 'threads';
+  const batches = runBounded(
+    inBatches(sessions, plan.batchSize ?? 1),
+    { maxInFlight: plan.jobs, maxBytes: plan.maxMemoryBytes, bytesOf: (batch) => batch.reduce((sum, ref) => sum + sessionBytes(ref), 0) },
+    async (batch): Promise<SessionOutcome[]> => {
+      const label = batch.length === 1 ? `session ${batch[0]!.index}` : `sessions ${batch.map((b) => b.index).join(', ')}`;
+      const task: SessionTask = {
+        label,
+        sessions: batch.map((ref) => ('session' in ref && threads ? { ...ref, session: { ...ref.session, eeg: toShared(ref.session.eeg) } } : ref)),
+        options,
+        plan: inner,
+      };
+      try {
+        return await pool.run<SessionOutcome[]>(SESSIONS_TASK, task, { label: () => label });
+      } catch (e) {
+        if (!(e instanceof WorkerCrashError)) throw e;
+        return batch.map(({ index }) => ({ index, ok: false, code: e.code, message: e.message }));
+      }
+    },
+  );
+  for await (const outcomes of batches) yield* outcomes;
+}

@@ -1,0 +1,173 @@
+/**
+ * The run plan: parallel options resolved and the strategy chosen once, at the entry point of a
+ * run (an API function or a CLI command), then passed down unchanged to everything that runs it,
+ * the CLI's early worker start included.
+ *
+ * The `auto` strategy rule (documented in docs/parallelism.md, thresholds measured there):
+ *
+ * 1. One job, or less work than AUTO_MIN_TF_POINTS time-frequency points per task wave → sequential:
+ *    pool dispatch and result hand-over cost more than they save.
+ * 2. Several sessions and at least as many sessions as jobs → `sessions` (coarsest unit, no
+ *    per-channel synchronisation, each worker streams its own session).
+ * 3. The full ROI power → `frequencies` with batches of ⌈n_freqs / jobs⌉ rows: each task sums its
+ *    rows of the ROI mean itself, in kernel memory, where `channels` must add every row to a
+ *    shared sum in ROI order (measured faster for 8 and 16 channels, docs/parallelism.md).
+ * 4. The calling thread computes (threads, `callerComputes`) → `frequencies` with batches of
+ *    ⌈n_freqs / jobs⌉ rows: one task per computing thread. `channels` with more channels than
+ *    jobs needs `jobs` workers (the calling thread cannot hand out a task while it computes one),
+ *    one more to start in a one-shot CLI run, which costs more than it saves end to end
+ *    (docs/parallelism.md).
+ * 5. ROI channels a multiple of the jobs, or at least AUTO_MIN_CHANNELS_PER_JOB per job →
+ *    `channels` (one task per channel, all its frequencies share each block's signal FFT),
+ *    unless keeping `jobs` channels' power rows in flight would exceed the memory budget.
+ * 6. Otherwise → `frequencies` with batches of ⌈n_freqs / jobs⌉ rows, which balances uneven
+ *    channel counts (e.g. 3 channels on 2 cores) at the price of one extra signal FFT per batch.
+ */
+import type { PoolOptions } from '../engine/pool.js';
+import { poolOptionsFor } from '../engine/schedule.js';
+import { InvalidParameterError } from '../errors.js';
+import { resolveParallelOptions, type ParallelOptions, type ResolvedParallelOptions } from './options.js';
+
+/** Below this many time-frequency points of work in total, auto runs sequentially. */
+export const AUTO_MIN_TF_POINTS = 400_000;
+/** With at least this many channels per job, the channel imbalance is small enough. */
+export const AUTO_MIN_CHANNELS_PER_JOB = 3;
+
+/** The size of a problem, as the rule sees it. */
+export interface ProblemSize {
+  /** ROI (or tfr) channels per session. */
+  nChannels: number;
+  nFreqs: number;
+  /** Samples per channel (per session). */
+  nTimes: number;
+  /** Sessions in the run (1 for a single session or array). */
+  nSessions: number;
+  /**
+   * What is made of the power: the ROI mean of full power rows (`roiPower`), the ROI mean of the
+   * event windows (`windows`), or every channel's power rows kept as they are (`channelPower`).
+   */
+  output: 'roiPower' | 'windows' | 'channelPower';
+  /** What the run goes over: one recording (default), or a list of sessions (`sessions` allowed). */
+  unit?: 'recording' | 'sessions';
+}
+
+export interface AutoChoice {
+  strategy: 'sequential' | 'channels' | 'frequencies' | 'sessions';
+  batchSize: number | null;
+  /** One sentence: why. */
+  reason: string;
+}
+
+/** Applies the rule; see the module comment. */
+export function chooseStrategy(problem: ProblemSize, options: Pick<ResolvedParallelOptions, 'jobs' | 'maxMemoryBytes' | 'callerComputes'>): AutoChoice {
+  const { nChannels, nFreqs, nTimes, nSessions } = problem;
+  const jobs = options.jobs;
+  const tfPoints = nChannels * nFreqs * nTimes * nSessions;
+  if (jobs === 1) return { strategy: 'sequential', batchSize: null, reason: 'one job' };
+  if (tfPoints < AUTO_MIN_TF_POINTS) {
+    return {
+      strategy: 'sequential',
+      batchSize: null,
+      reason: `${tfPoints} time-frequency points < ${AUTO_MIN_TF_POINTS}: too little work to pay for dispatch`,
+    };
+  }
+  if (nSessions >= 2 && nSessions >= jobs) {
+    return { strategy: 'sessions', batchSize: 1, reason: `${nSessions} sessions >= ${jobs} jobs` };
+  }
+  if (problem.output === 'roiPower') {
+    const batchSize = defaultFrequencyBatch(nFreqs, jobs);
+    return { strategy: 'frequencies', batchSize, reason: `full ROI power: batches of ${batchSize} frequencies, each summed inside its task` };
+  }
+  if (options.callerComputes) {
+    const batchSize = defaultFrequencyBatch(nFreqs, jobs);
+    return { strategy: 'frequencies', batchSize, reason: `the calling thread computes too: one batch of ${batchSize} frequencies per thread` };
+  }
+  const powerBytes = problem.output === 'channelPower' ? nFreqs * nTimes * 8 * (jobs + 1) : 0;
+  const balanced = nChannels % jobs === 0 || nChannels >= AUTO_MIN_CHANNELS_PER_JOB * jobs;
+  if (balanced && powerBytes <= options.maxMemoryBytes) {
+    return { strategy: 'channels', batchSize: null, reason: `${nChannels} channels spread evenly over ${jobs} jobs` };
+  }
+  const batchSize = defaultFrequencyBatch(nFreqs, jobs);
+  return {
+    strategy: 'frequencies',
+    batchSize,
+    reason: balanced
+      ? `full power of ${jobs + 1} channels exceeds the memory budget; batches of ${batchSize} frequencies`
+      : `${nChannels} channels do not divide evenly over ${jobs} jobs; batches of ${batchSize} frequencies`,
+  };
+}
+
+/** Default `frequencies` batch: the rows split evenly over the workers. */
+export function defaultFrequencyBatch(nFreqs: number, jobs: number): number {
+  return Math.max(1, Math.ceil(nFreqs / jobs));
+}
+
+/** A strategy that runs (auto resolved). */
+export type ConcreteStrategy = AutoChoice['strategy'];
+
+/** Everything a run needs to know about how it runs. */
+export interface RunPlan extends Omit<ResolvedParallelOptions, 'strategy' | 'batchSize'> {
+  strategy: ConcreteStrategy;
+  /** Frequency rows per `frequencies` task (always set for it), sessions per `sessions` task; null otherwise. */
+  batchSize: number | null;
+  /** Why this strategy: the `auto` rule's reason, or "requested". */
+  reason: string;
+  /** Tasks of the run (channel strategies: per recording; sessions: Infinity, a stream); 1 for sequential. */
+  nTasks: number;
+  /** The pool the run's tasks go to; null when everything runs on the calling thread. */
+  pool: PoolOptions | null;
+}
+
+/**
+ * Whether the `channels` tasks add the full-power ROI rows to a shared sum themselves, taking
+ * ROI turns (roi-sum.ts): under threads. Such tasks wait for each other, so the calling thread
+ * must not compute one (pool.ts, callerComputes).
+ */
+export function tasksTakeRoiTurns(strategy: ConcreteStrategy, backend: ResolvedParallelOptions['backend'], output: ProblemSize['output']): boolean {
+  return strategy === 'channels' && backend === 'threads' && output === 'roiPower';
+}
+
+/**
+ * Resolves `options` and chooses the strategy for `problem`: the run plan.
+ *
+ * @throws InvalidParameterError for bad options, or `sessions` for a single recording
+ */
+export function planRun(problem: ProblemSize, options: ParallelOptions = {}): RunPlan {
+  const resolved = resolveParallelOptions(options);
+  let strategy: ConcreteStrategy;
+  let batchSize = resolved.batchSize;
+  let reason = 'requested';
+  if (resolved.strategy === 'auto') {
+    ({ strategy, batchSize, reason } = chooseStrategy(problem, resolved));
+  } else {
+    strategy = resolved.strategy;
+  }
+  if (strategy === 'sessions' && problem.unit !== 'sessions') {
+    throw new InvalidParameterError(
+      "strategy 'sessions' parallelises across sessions; for one recording use channels, frequencies, auto or sequential",
+    );
+  }
+  if (strategy === 'frequencies') batchSize = Math.min(batchSize ?? defaultFrequencyBatch(problem.nFreqs, resolved.jobs), problem.nFreqs);
+  if (strategy === 'sessions') batchSize ??= 1;
+  const nTasks =
+    strategy === 'sequential' ? 1 : strategy === 'sessions' ? Infinity : strategy === 'channels' ? problem.nChannels : Math.ceil(problem.nFreqs / batchSize!);
+  const callerComputes = resolved.callerComputes && !tasksTakeRoiTurns(strategy, resolved.backend, problem.output);
+  const pool =
+    strategy === 'sequential'
+      ? null
+      : poolOptionsFor(
+          {
+            backend: resolved.backend,
+            jobs: resolved.jobs,
+            callerComputes,
+            ...(resolved.workerHeapLimitMb !== null && { workerHeapLimitMb: resolved.workerHeapLimitMb }),
+          },
+          nTasks,
+        );
+  return { ...resolved, strategy, batchSize, reason, nTasks, pool };
+}
+
+/** The plan of the sequential reference path (and of each session inside a `sessions` worker). */
+export function sequentialPlan(plan: RunPlan): RunPlan {
+  return { ...plan, strategy: 'sequential', batchSize: null, reason: 'inside a session task', nTasks: 1, pool: null };
+}
