@@ -7,7 +7,7 @@
 Example: 40 sessions x 32 x 255,000 Fortran float64 is about 2.6 GB.
 
 The file is exactly what `pickle.dump(sessions, f, protocol=P)` writes for a list of session dicts
-(keys as in SPEC 2: eeg Fortran-ordered via np.asfortranarray, eeg_time (1, n), ...), except that
+(keys as in docs/method.md §2: eeg Fortran-ordered via np.asfortranarray, eeg_time (1, n), ...), except that
 the list's items are added one by one (APPEND) instead of in batches (APPENDS), so that only one
 session is in memory at a time. Sessions are generated and written one at a time with one pickler
 (pure-Python `pickle._Pickler`, which allows saving objects between hand-written opcodes) whose

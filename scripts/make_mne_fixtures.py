@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Golden fixtures from MNE-Python 1.3 for eeg-parallel (see ../shared/SPEC.md sections 2, 3).
+"""Golden fixtures from MNE-Python 1.3 for eeg-parallel (docs/method.md §2–3).
 
 How to rerun
 ------------
@@ -34,7 +34,7 @@ Layout (<out> = argv[1])
                     n_channels, mne_call, note, [n_cycles_factor: when n_cycles = max(3, freqs*factor)],
                     max_wavelet_length, first_wavelet_length}
    Cases (see TFR_CASES below for the exact parameters):
-     sf200_default_rule_3to8_n20       SPEC defaults: geomspace(3,8,20), n_cycles=max(3,3f), zero_mean, even n_times
+     sf200_default_rule_3to8_n20       defaults (docs/method.md §3.1): geomspace(3,8,20), n_cycles=max(3,3f), zero_mean, even n_times
      sf200_odd_ntimes_fixed7_nozm      odd n_times 601, fixed n_cycles 7, zero_mean False, 4-40 Hz
      sf200_shorter_than_wavelet        n_times 301 < longest wavelet (cwt route)
      sf200_ntimes_1                    n_times = 1 (cwt route)
@@ -70,7 +70,7 @@ Layout (<out> = argv[1])
      linspace.json    [{start, stop, num, values}] values = np.linspace(start, stop, num).tolist()
      window_samples.json [{window_duration, sfreq, product, window_samples}]: int(wd * sfreq) truncation cases
 
-3. <out>/session/<case>/  -- one session, SPEC 3.4-3.5 (ROI z-scored power, event windows by size)
+3. <out>/session/<case>/  -- one session, docs/method.md §3.4–3.5 (ROI z-scored power, event windows by size)
    Inputs:  eeg.npy (n_channels, n_times), eeg_time.npy (1, n_times) = arange(n_times)/sfreq,
             nm_peak_times.npy (n_events,), nm_sizes.npy (n_events,),
             params.json {sfreq, rat_id, roi: {channels: [...]} | {name: ...}, [expected_channels, electrodes],
@@ -84,7 +84,7 @@ Layout (<out> = argv[1])
    (t + half > times[-1]), "exceeds-samples" (start + window_samples > n_times; unreachable with a
    uniform time axis, so no fixture has it).
    Cases:
-     basic_defaults                    sfreq 200, 5 ch x 10 s, ROI [0,1,2,3], SPEC defaults (3-8 Hz x 20, factor 3,
+     basic_defaults                    sfreq 200, 5 ch x 10 s, ROI [0,1,2,3], defaults (docs/method.md §3.1) (3-8 Hz x 20, factor 3,
                                        1.0 s); unsorted sizes; one invalid at start, one at end; events exactly on
                                        both boundaries (t-half == times[0], t+half == times[-1]) are valid
      fortran_unsorted_roi_missing_size2 eeg saved Fortran-ordered; 5 ch x 8 s; ROI [4,1,3] (unsorted: ROI order
@@ -97,10 +97,10 @@ Layout (<out> = argv[1])
      sfreq250_zero_channel             sfreq 250, window 0.8 s (200 samples), 3-9 Hz x 6; ROI [1,2,3] where
                                        channel 2 is all zeros (power exactly 0, std 0 -> floor 1e-12 -> z = 0)
      frontal_by_name_32ch              32 channels x 6 s, rat 9151, ROI {"name": "frontal"} -> channels
-                                       [20,21,23,24] via ../shared/data/electrode_mappings.csv + roi_map.json
+                                       [20,21,23,24] via data/electrode_mappings.csv + roi_map.json
                                        (params.json has expected_channels and electrodes); 4-8 Hz x 8, factor 1.5
 
-4. <out>/rat/<case>/  -- multi-session rat analysis (SPEC 3.6)
+4. <out>/rat/<case>/  -- multi-session rat analysis (docs/method.md §3.6)
      params.json        {rat_id, roi: {channels}, freq_range, n_freqs, n_cycles_factor, window_duration,
                          zero_mean, n_sessions, note}
      session_<k>/       inputs as in 3 (params.json {sfreq, rat_id, session_date}) plus expected.json: the
@@ -129,7 +129,7 @@ QUIRKS of MNE 1.3 worth knowing (also written to README.json):
   one is longer it computes anyway and only emits a UserWarning (case sf200_unsorted_first_short_quirk).
 * cwt() with a wavelet longer than the signal warns (UserWarning) and computes normally.
 * Nyquist: MNE raises only for freqs > sfreq/2 (f == sfreq/2 is accepted). No fixture goes near it.
-* tfr_array_morlet's default is zero_mean=False; the SPEC default is True.
+* tfr_array_morlet's default is zero_mean=False; the default here is True (docs/method.md §3.2).
 """
 import csv
 import json
@@ -147,9 +147,7 @@ from mne.time_frequency.tfr import cwt
 mne.set_log_level('WARNING')  # MNE only emits warnings.warn at WARNING level; we capture them
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SHARED_DATA = os.path.normpath(os.path.join(HERE, '..', '..', 'shared', 'data'))
-if not os.path.isdir(SHARED_DATA):
-    SHARED_DATA = '/work/shared/data'
+PROJECT_DATA = os.path.normpath(os.path.join(HERE, '..', 'data'))
 
 WARNINGS_SEEN = []  # (context, message) of every MNE warning captured
 CASE_LIST = {}      # section -> list of {name, description}
@@ -220,9 +218,9 @@ def mne_power(x, sfreq, freqs, n_cycles, zero_mean, ctx):
     return power_via_cwt(x, sfreq, freqs, n_cycles, zero_mean, ctx), 'cwt'
 
 
-# ----------------------------------------------------------------------------- independent SPEC re-implementation
+# ----------------------------------------------------------------------------- independent re-implementation of docs/method.md
 def spec_wavelet(sfreq, f, n, zero_mean):
-    """SPEC 3.2, written from the text (not from MNE)."""
+    """docs/method.md §3.2, written from the text (not from MNE)."""
     sigma_t = n / (2.0 * np.pi * f)
     step = 1.0 / sfreq
     m = int(np.ceil((5.0 * sigma_t) / step))
@@ -237,7 +235,7 @@ def spec_wavelet(sfreq, f, n, zero_mean):
 
 
 def spec_power(x, sfreq, freqs, n_cycles, zero_mean):
-    """SPEC 3.3 with direct (non-FFT) full linear convolution."""
+    """docs/method.md §3.3 with direct (non-FFT) full linear convolution."""
     freqs = np.asarray(freqs, float)
     ncy = np.broadcast_to(np.asarray(n_cycles, float), freqs.shape)
     out = np.empty((x.shape[0], len(freqs), x.shape[1]))
@@ -284,7 +282,7 @@ G = np.geomspace
 TFR_CASES = [
     # name, seed, sfreq, n_ch, n_times, freqs, n_cycles(as passed), zero_mean, factor or None, extra, description
     ('sf200_default_rule_3to8_n20', 101, 200., 1, 1000, G(3, 8, 20), rule(G(3, 8, 20), 3.0), True, 3.0, {},
-     'SPEC defaults: geomspace(3,8,20), n_cycles=max(3,3f), zero_mean, even n_times 1000'),
+     'defaults (docs/method.md §3.1): geomspace(3,8,20), n_cycles=max(3,3f), zero_mean, even n_times 1000'),
     ('sf200_odd_ntimes_fixed7_nozm', 102, 200., 2, 601, G(4, 40, 8), 7.0, False, None, {},
      'odd n_times 601, fixed scalar n_cycles 7, zero_mean False, 4-40 Hz'),
     ('sf200_shorter_than_wavelet', 103, 200., 2, 301, G(2, 20, 6), 7.0, True, None, {},
@@ -355,11 +353,11 @@ def make_tfr(out):
             report.append((name, 'routes tfr_array_morlet vs cwt worst row rel diff', r))
         if name == 'sf200_unsorted_first_short_quirk':
             assert route == 'tfr_array_morlet' and max(lengths) > n_times
-        # independent check of the SPEC text against MNE
+        # independent check of the method text against MNE
         ref = spec_power(x, sfreq, freqs, nc_pass, zm)
         r = worst_row_rel(ref, power)
         assert r <= 1e-10, (name, r)
-        report.append((name, 'SPEC direct convolution vs MNE worst row rel diff', r))
+        report.append((name, 'direct convolution vs MNE worst row rel diff', r))
 
         d = os.path.join(root, name)
         os.makedirs(d)
@@ -487,7 +485,7 @@ class SessionError(Exception):
 
 
 def synth_eeg(rng, n_channels, n_times, sfreq, events, sizes, burst_channels=None):
-    """SPEC 7 synthetic EEG + a 6 Hz, 0.3 s theta burst (amplitude 0.4*size) starting at each event."""
+    """docs/method.md §7 synthetic EEG + a 6 Hz, 0.3 s theta burst (amplitude 0.4*size) starting at each event."""
     t = np.arange(n_times) / sfreq
     eeg = np.empty((n_channels, n_times))
     for c in range(n_channels):
@@ -504,7 +502,7 @@ def synth_eeg(rng, n_channels, n_times, sfreq, events, sizes, burst_channels=Non
 
 
 def analyze_session(eeg, eeg_time, nm_t, nm_s, sfreq, roi, lo, hi, n_freqs, factor, wd, ctx):
-    """SPEC 3.4-3.5 exactly as written in the brief. Raises SessionError."""
+    """docs/method.md §3.4–3.5 exactly as docs/method.md states them. Raises SessionError."""
     roi = [int(c) for c in roi]
     if len(nm_t) == 0:
         raise SessionError('event-window', reason='no events')
@@ -573,7 +571,7 @@ def check_session(res, eeg, times, nm_t, sfreq, roi, wd):
     assert res['roi_power'].shape == (F, T)
     assert res['channel_mean'].shape == (len(roi), F) == res['channel_std'].shape
     assert res['window_times'].shape == (W,)
-    # SPEC direct-convolution power of the ROI channels agrees with MNE
+    # direct-convolution power of the ROI channels agrees with MNE
     ref = spec_power(np.ascontiguousarray(eeg[roi]), sfreq, res['freqs'], res['n_cycles'], True)
     assert worst_row_rel(ref, res['power']) <= 1e-10
     # z-score by hand (population std)
@@ -630,9 +628,9 @@ def write_session_outputs(d, res, full=True):
 
 
 def roi_channels_by_name(rat_id, roi_name):
-    with open(os.path.join(SHARED_DATA, 'roi_map.json')) as f:
+    with open(os.path.join(PROJECT_DATA, 'roi_map.json')) as f:
         electrodes = json.load(f)[roi_name]
-    with open(os.path.join(SHARED_DATA, 'electrode_mappings.csv')) as f:
+    with open(os.path.join(PROJECT_DATA, 'electrode_mappings.csv')) as f:
         rows = {r['rat_id']: r for r in csv.DictReader(f)}
     row = rows[rat_id]
     rat_row = [int(row[f'ch_{i}']) for i in range(32)]
@@ -657,7 +655,7 @@ def build_session_cases():
     last = (T - 1) / sf
     # (time, size); input order deliberately unsorted by size
     session_case(
-        'basic_defaults', 'sfreq 200, 5 ch x 10 s, ROI [0,1,2,3], SPEC defaults (3-8 Hz x 20, factor 3, 1.0 s); '
+        'basic_defaults', 'sfreq 200, 5 ch x 10 s, ROI [0,1,2,3], defaults (docs/method.md §3.1) (3-8 Hz x 20, factor 3, 1.0 s); '
         'unsorted sizes; invalid at start and end; events exactly on both boundaries '
         '(t-half == times[0], t+half == times[-1]) are valid', 301, sf, 5, T,
         [(3.1234, 2.0), (0.3, 1.0), (5.0, 3.0), (0.5, 1.0), (7.777, 1.0), (last - 0.5, 3.0), (9.9, 2.0),
@@ -902,7 +900,7 @@ def main():
         'a longer later wavelet only gives a UserWarning and the result is computed (zero padding) normally.',
         'cwt() with a wavelet longer than the signal warns (UserWarning) and computes normally.',
         'Nyquist check: ValueError only for freqs > sfreq/2 (f == sfreq/2 accepted).',
-        'tfr_array_morlet default zero_mean is False; the SPEC default is True.',
+        'tfr_array_morlet default zero_mean is False; the default here is True (docs/method.md §3.2).',
         'A uniform time axis makes "exceeds-samples" unreachable (t+half <= times[-1] implies start+window_samples '
         '<= n_times), so no fixture exercises it.',
     ]

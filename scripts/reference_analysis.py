@@ -9,7 +9,7 @@ Run with Debian's /usr/bin/python3 (python3-mne = MNE 1.3, numpy 1.24):
 
 It does what the seed pipeline does: pickle.load the whole file, then per ROI channel
 mne.time_frequency.tfr_array_morlet(..., output='power'), z-score each (channel, frequency) row,
-average over the ROI, cut 1 s windows around NM events and average them per NM size (SPEC 3).
+average over the ROI, cut 1 s windows around NM events and average them per NM size (docs/method.md §3).
 `--jobs N` runs the per-channel MNE calls in N worker processes (multiprocessing), as the seed's
 first parallel attempt did. Outputs: freqs.npy, window_times.npy, nm_size_<s>_windows.npy,
 nm_size_<s>_mean.npy and summary.json (with timings), in the same layout as eeg-parallel.

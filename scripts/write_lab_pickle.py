@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Pickle sessions saved as .npy directories into one file of the lab's layout (SPEC 2.1).
+"""Pickle sessions saved as .npy directories into one file of the lab's layout (docs/method.md §2.1).
 
     write_lab_pickle.py OUT.pkl SESSION_DIR [SESSION_DIR ...] [--protocol 4]
 

@@ -1,5 +1,5 @@
 /**
- * Event windows (SPEC 3.5): which near-mistake events have a complete window around them, where
+ * Event windows (docs/method.md §3.5): which near-mistake events have a complete window around them, where
  * each window starts, and how events group by size.
  */
 import { EventWindowError, InvalidParameterError } from '../errors.js';
@@ -53,7 +53,7 @@ export function searchSortedLeft(times: Float64Array, value: number): number {
 }
 
 /**
- * Plans the event windows of one session (SPEC 3.5).
+ * Plans the event windows of one session (docs/method.md §3.5).
  *
  * @param times sample times, s, shape (n_times,), increasing
  * @param eventTimes event times, s, shape (n_events,)

@@ -1,5 +1,5 @@
 /**
- * Multi-session (rat) and cross-rat analyses (SPEC 3.6).
+ * Multi-session (rat) and cross-rat analyses (docs/method.md §3.6).
  */
 import { planRun, type RunPlan } from '../compute/plan.js';
 import { EegParallelError, NoUsableSessionError } from '../errors.js';
@@ -173,7 +173,7 @@ export interface RatMeans {
 }
 
 /**
- * Cross-rat means (SPEC 3.6): per size, the mean over rats (that have the size) of each rat's
+ * Cross-rat means (docs/method.md §3.6): per size, the mean over rats (that have the size) of each rat's
  * mean spectrogram, rats in the given order.
  */
 export function crossRatMeans(rats: readonly RatMeans[]): CrossRatMean[] {

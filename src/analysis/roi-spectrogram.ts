@@ -1,5 +1,5 @@
 /**
- * Z-scored ROI theta spectrogram (SPEC 3.4): Morlet power of each ROI channel, z-scored per
+ * Z-scored ROI theta spectrogram (docs/method.md §3.4): Morlet power of each ROI channel, z-scored per
  * (channel, frequency) over time, averaged over the ROI channels in the order given.
  */
 import { createWaveletBank, type WaveletBank, type WaveletParams } from '../dsp/convolve.js';
@@ -150,7 +150,7 @@ export interface RoiSpectrogramOptions extends TfrOptions, ParallelOptions {
 }
 
 /**
- * Z-scored ROI theta spectrogram of a recording (SPEC 3.4).
+ * Z-scored ROI theta spectrogram of a recording (docs/method.md §3.4).
  *
  * @param recording EEG (n_channels, n_times) with its sampling rate (default 200 Hz)
  * @param roiChannels 0-based channel indices, averaged in this order

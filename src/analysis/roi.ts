@@ -1,5 +1,5 @@
 /**
- * Regions of interest (SPEC 2.2): ROI names → electrode numbers (1–32) → 0-based channel
+ * Regions of interest (docs/method.md §2.2): ROI names → electrode numbers (1–32) → 0-based channel
  * indices of a given rat, in channel order, via the per-rat electrode table.
  */
 import { readFileSync } from 'node:fs';
@@ -111,7 +111,7 @@ function describe(spec: RoiSpec): string {
 }
 
 /**
- * Resolves an ROI for one rat to 0-based channel indices (SPEC 2.2). Electrode ROIs become
+ * Resolves an ROI for one rat to 0-based channel indices (docs/method.md §2.2). Electrode ROIs become
  * `[i for i, e in enumerate(ratRow) if e in electrodes]` (channel order); channel ROIs are kept
  * in the given order. Channel indices are checked against the recording later, per session.
  *

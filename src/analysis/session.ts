@@ -1,5 +1,5 @@
 /**
- * Single-session analysis (SPEC 3.6): ROI channels → z-scored ROI power → event windows by NM size.
+ * Single-session analysis (docs/method.md §3.6): ROI channels → z-scored ROI power → event windows by NM size.
  */
 import { createWaveletBank } from '../dsp/convolve.js';
 import { planEventWindows, windowSizes, type EventWindow, type InvalidEvent, type WindowPlan } from './events.js';

@@ -4,7 +4,7 @@
  */
 import type { ParallelOptions, Strategy, Backend } from '../compute/options.js';
 
-/** Seeded synthetic sessions (SPEC 7). */
+/** Seeded synthetic sessions (docs/method.md §7). */
 export interface SyntheticSource {
   kind: 'synthetic';
   seed: number;
@@ -26,7 +26,7 @@ export interface PickleSource {
 }
 
 export interface RunConfig {
-  /** Workload name (SPEC 7), e.g. "quick", "scalability". */
+  /** Workload name (docs/method.md §7), e.g. "quick", "scalability". */
   workload: string;
   /** ROI description for reports, e.g. "channels 0-3". */
   roiLabel: string;

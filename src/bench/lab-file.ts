@@ -1,5 +1,5 @@
 /**
- * Benchmark data in the lab's own file layout: seeded synthetic sessions (SPEC 7) written as a
+ * Benchmark data in the lab's own file layout: seeded synthetic sessions (docs/method.md §7) written as a
  * pickle by Debian's python3 (scripts/write_lab_pickle.py), so the Python pipeline and
  * eeg-parallel read exactly the same file.
  */

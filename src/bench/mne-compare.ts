@@ -1,6 +1,6 @@
 /**
  * `npm run bench:mne`: eeg-parallel against the lab's Python/MNE pipeline, side by side on the
- * same file (SPEC 7 `session-21min`: one synthetic 32 × 255,000 session at 200 Hz with theta
+ * same file (docs/method.md §7 `session-21min`: one synthetic 32 × 255,000 session at 200 Hz with theta
  * bursts, written as a lab-layout pickle), end to end — process start, reading, compute, writing.
  *
  *   Python sequential   scripts/reference_analysis.py session … (pickle.load + MNE per ROI channel)
@@ -22,9 +22,7 @@ import { createWaveletBank } from '../dsp/convolve.js';
 import { morletKernel } from '../dsp/kernel.js';
 import { readNpyFloat64 } from '../io/npy.js';
 import { DEFAULT_FREQ_RANGE, resolveTfrParams } from '../analysis/roi-spectrogram.js';
-import { analyzeSession } from '../analysis/session.js';
-import { chooseStrategy } from '../compute/plan.js';
-import { resolveParallelOptions } from '../compute/options.js';
+import { analyzeSession, planSessionRun } from '../analysis/session.js';
 import { shutdownPools } from '../engine/pool.js';
 import { syntheticSession } from '../synthetic/session.js';
 import { packagePath } from '../paths.js';
@@ -43,7 +41,7 @@ const BASELINE_SESSION = { ...SESSION, nTimes: 2_000, nEvents: 2 };
 const N_FREQS = 20;
 const WINDOW_SAMPLES = 200;
 
-/** Max relative difference (per SPEC 3.3: per row, vs max |reference| of the row) over all window files. */
+/** Max relative difference (per docs/method.md §3.3: per row, vs max |reference| of the row) over all window files. */
 function compareWindows(ours: string, ref: string): number {
   let worst = 0;
   for (const f of readdirSync(ref).filter((n) => /^nm_size_.*\.npy$/.test(n))) {
@@ -108,7 +106,7 @@ const BASELINE = 'eeg-parallel analyze-session, 2,000 samples (baseline)';
 const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(1);
 
 /**
- * The issue's memory budget: peak RSS ≤ 2 × (bytes of the ROI channels + bytes of the windows
+ * The memory budget: peak RSS ≤ 2 × (bytes of the ROI channels + bytes of the windows
  * kept) + the runtime's own baseline. Medians of the runs' peaks.
  */
 function memoryBudget(runs: TimedCommand[], baseline: TimedCommand[], baselineStrategy: string) {
@@ -144,10 +142,7 @@ async function main(): Promise<void> {
     const ours = (file: string) => [process.execPath, packagePath('bin', 'eeg-parallel'), 'analyze-session', '--data', file, '--session', '0', '--roi', 'frontal', '--no-plots'];
     // The baseline runs the strategy that `auto` picks for the real session, so that it holds the
     // same threads (auto would run a 2,000-sample session sequentially).
-    const auto = chooseStrategy(
-      { nChannels: FRONTAL.length, nFreqs: N_FREQS, nTimes: SESSION.nTimes, nSessions: 1, output: 'windows' },
-      resolveParallelOptions({ strategy: 'auto' }),
-    );
+    const auto = planSessionRun(FRONTAL.length, SESSION.nTimes, { roi: { channels: FRONTAL }, nFreqs: N_FREQS, strategy: 'auto' });
     const methods: Record<string, (dir: string) => string[]> = {
       'Python/MNE sequential': (dir) => [...py, '--out', dir],
       'Python/MNE 2 processes': (dir) => [...py, '--out', dir, '--jobs', '2'],

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:parallel`: the parallel engine's speedup on one workload (default: the issue's
+ * `npm run bench:parallel`: the parallel engine's speedup on one workload (default: the
  * 8-channel ROI, 20 freqs 3–8 Hz, 100,000 samples, full z-scored ROI power — `test --full`'s
  * `full · channels 0-7`), timed so that this VM's drifting speed cancels out:
  *

@@ -22,7 +22,7 @@ export interface ResultStats {
 }
 
 /**
- * One measured run: the keys of SPEC 6 (`method` … `valid`) plus context. Times in seconds,
+ * One measured run: the keys of docs/method.md §6 (`method` … `valid`) plus context. Times in seconds,
  * memory in bytes, `cpuUtilization` = CPU time / wall time (2.0 = two cores busy).
  */
 export interface BenchRun {

@@ -1,5 +1,5 @@
 /**
- * The benchmark suite behind `eeg-parallel test`: the SPEC 7 workloads, each measured
+ * The benchmark suite behind `eeg-parallel test`: the docs/method.md §7 workloads, each measured
  * sequentially first (the reference) and then under every parallel configuration of the mode.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -67,7 +67,7 @@ function channelConfigs(jobs: number[], backends: Backend[], batchSizes: (number
   return out;
 }
 
-/** The workloads of the selected modes (SPEC 7). */
+/** The workloads of the selected modes (docs/method.md §7). */
 export function workloads(options: SuiteOptions): Workload[] {
   const { jobs, backends } = options;
   const out: Workload[] = [];

@@ -1,5 +1,5 @@
 /**
- * Real-data commands (SPEC 5): `inspect`, `analyze-session`, `analyze-rat`, `aggregate`.
+ * Real-data commands (docs/method.md §5): `inspect`, `analyze-session`, `analyze-rat`, `aggregate`.
  * The lab's pickle is opened lazily (indexed once, cached), and only the ROI channels of a
  * session are read.
  */

@@ -1,5 +1,5 @@
 /**
- * `eeg-parallel test`: the validation + benchmark suite (SPEC 5–7). Exit 0 when every parallel
+ * `eeg-parallel test`: the validation + benchmark suite (docs/method.md §5–7). Exit 0 when every parallel
  * run equals sequential within the tolerance, 1 when any does not.
  */
 import type { Command } from 'commander';

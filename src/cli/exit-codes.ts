@@ -1,4 +1,4 @@
-/** CLI exit codes (SPEC 5). */
+/** CLI exit codes (docs/method.md §5). */
 export const EXIT_OK = 0;
 /** A validation failed: a parallel result differs from sequential beyond the tolerance. */
 export const EXIT_VALIDATION_FAILED = 1;

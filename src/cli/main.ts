@@ -1,6 +1,6 @@
 /**
  * The `eeg-parallel` command line: a thin layer over the library API (src/index.ts).
- * Exit codes (SPEC 5): 0 success, 1 validation failed, 2 bad usage or bad input.
+ * Exit codes (docs/method.md §5): 0 success, 1 validation failed, 2 bad usage or bad input.
  */
 import { Command, CommanderError } from 'commander';
 import { EegParallelError } from '../errors.js';

@@ -1,5 +1,5 @@
 /**
- * `eeg-parallel slurm submit|status` (SPEC 5): scale-out to a SLURM cluster, one array task per
+ * `eeg-parallel slurm submit|status` (docs/method.md §5): scale-out to a SLURM cluster, one array task per
  * rat plus a dependent aggregation job. The logic lives in src/slurm/; this file parses options.
  */
 import type { Command } from 'commander';

@@ -1,4 +1,4 @@
-/** `eeg-parallel synthetic`: writes a seeded synthetic session (SPEC 7) as a session directory. */
+/** `eeg-parallel synthetic`: writes a seeded synthetic session (docs/method.md §7) as a session directory. */
 import type { Command } from 'commander';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';

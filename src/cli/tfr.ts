@@ -1,4 +1,4 @@
-/** `eeg-parallel tfr`: Morlet power of an .npy array (SPEC 5), like MNE `tfr_array_morlet(..., output='power')`. */
+/** `eeg-parallel tfr`: Morlet power of an .npy array (docs/method.md §5), like MNE `tfr_array_morlet(..., output='power')`. */
 import type { Command } from 'commander';
 import { InvalidParameterError } from '../errors.js';
 import { readNpyFloat64, writeNpy } from '../io/npy.js';

@@ -10,7 +10,7 @@
 import { streamMorletPower, type WaveletBank } from '../dsp/convolve.js';
 import { morletKernel, releaseLargeKernel } from '../dsp/kernel.js';
 
-/** Floor of the z-score's standard deviation (SPEC 3.4). */
+/** Floor of the z-score's standard deviation (docs/method.md §3.4). */
 export const STD_FLOOR = 1e-12;
 
 /** Where the event windows are, in samples. */

@@ -1,5 +1,5 @@
 /**
- * Morlet power by blocked overlap-save convolution (SPEC 3.3).
+ * Morlet power by blocked overlap-save convolution (docs/method.md §3.3).
  *
  * MNE convolves each channel with one FFT of size next_fast_len(N + L_max − 1). We instead cut
  * the signal into blocks and use one power-of-two FFT size M for every block and frequency:
@@ -71,7 +71,7 @@ function chooseFftSize(nTimes: number, halfWidth: number, nFreqs: number): numbe
 /**
  * Wavelet spectra by (sfreq, zero-mean, M, freqs, cycles), most recently used last: they do not
  * depend on n_times, so the sessions of a rat or repeated calls share them instead of recomputing
- * (~8 ms for 20 frequencies, 25–30 ms cold). Read-only once made.
+ * (tens of milliseconds per bank otherwise). Read-only once made.
  */
 const spectraCache = new Map<string, Float64Array>();
 const SPECTRA_CACHE_ENTRIES = 8;
@@ -160,7 +160,7 @@ export type PowerBlockSink = (
 ) => void;
 
 /**
- * Streams Morlet power |x * W_f|² ('same' mode, SPEC 3.3) of one channel through `sink`, block by
+ * Streams Morlet power |x * W_f|² ('same' mode, docs/method.md §3.3) of one channel through `sink`, block by
  * block, for the frequency rows `freqIndices` of `bank`.
  *
  * Runs on this thread's WASM kernel (./kernel.ts), two consecutive full blocks at a time (one

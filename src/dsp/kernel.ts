@@ -1,12 +1,11 @@
 /**
- * The WebAssembly SIMD kernel of the Morlet transform: loader and memory layout.
+ * The WebAssembly SIMD kernel of the Morlet transform: loader and memory offsets.
  *
  * Why our own kernel: the transform is ~85 % FFTs, and no double-precision WASM FFT is published
  * on npm (the ports there are float32, which cannot meet 1e-9 against MNE), while pure-JS FFTs
- * (`fft.js`, `ooura`) run a 4096-point transform in ~65–100 µs here. This kernel, written in
- * AssemblyScript (`kernel/morlet-kernel.as.ts`, compiled by the `assemblyscript` npm package at
- * build time), runs two transforms at once, one per f64x2 lane, in ~40 µs per pair:
- * ~4× `fft.js` per transform (measured in docs/performance.md). The lanes hold two consecutive
+ * (`fft.js`, `ooura`) are several times slower per transform (docs/performance.md). This kernel,
+ * written in AssemblyScript (`kernel/morlet-kernel.as.ts`, compiled by the `assemblyscript` npm
+ * package at build time), runs two transforms at once, one per f64x2 lane. The lanes hold two consecutive
  * blocks of one channel, so every operation is the same in both and they never mix.
  *
  * One instance per thread (main thread and each worker), created on first use; its memory holds
@@ -67,7 +66,7 @@ interface Sizes {
 }
 
 /** Byte offsets of the kernel's buffers for one FFT size M. */
-interface Layout {
+interface BufferOffsets {
   fftSize: number;
   twiddles: number;
   /** Two real segments of M samples, the input of {@link MorletKernel.signalSpectra}. */
@@ -98,13 +97,13 @@ interface Layout {
 /** A thread's kernel instance (see the module comment). */
 export class MorletKernel {
   private readonly exports: KernelExports;
-  private layout: Layout | null = null;
+  private offsets: BufferOffsets | null = null;
   private spectraSource: Float64Array | null = null;
   private f64: Float64Array;
   /** Byte offsets of addZRows' two chunk buffers, and of the first byte after them. */
   private readonly zAcc: number;
   private readonly zValues: number;
-  private readonly layoutBase: number;
+  private readonly offsetsBase: number;
   /** Power of lane 0 / lane 1 of the last {@link blockPower}, views of the kernel memory. */
   powerA: Float64Array = new Float64Array(0);
   powerB: Float64Array = new Float64Array(0);
@@ -122,17 +121,17 @@ export class MorletKernel {
     this.exports = instance.exports as unknown as KernelExports;
     this.zAcc = Math.ceil(this.exports.heapBase() / 64) * 64;
     this.zValues = this.zAcc + Z_CHUNK * F64;
-    this.layoutBase = this.zValues + Z_CHUNK * F64;
+    this.offsetsBase = this.zValues + Z_CHUNK * F64;
     const memory = this.exports.memory;
-    if (this.layoutBase > memory.buffer.byteLength) memory.grow(Math.ceil((this.layoutBase - memory.buffer.byteLength) / WASM_PAGE_BYTES));
+    if (this.offsetsBase > memory.buffer.byteLength) memory.grow(Math.ceil((this.offsetsBase - memory.buffer.byteLength) / WASM_PAGE_BYTES));
     this.f64 = new Float64Array(memory.buffer);
   }
 
   /** Sizes the buffers for `bank.fftSize` and copies the bank's spectra (unless already there). */
   prepare(bank: WaveletBank): void {
-    if (this.layout?.fftSize === bank.fftSize && this.spectraSource === bank.spectra) return;
-    const layout = this.resize(bank.fftSize, { ...this.sizes(), spectraBytes: bank.spectra.length * F64 });
-    this.f64.set(bank.spectra, layout.spectra / F64);
+    if (this.offsets?.fftSize === bank.fftSize && this.spectraSource === bank.spectra) return;
+    const offsets = this.resize(bank.fftSize, { ...this.sizes(), spectraBytes: bank.spectra.length * F64 });
+    this.f64.set(bank.spectra, offsets.spectra / F64);
     this.spectraSource = bank.spectra;
   }
 
@@ -189,7 +188,7 @@ export class MorletKernel {
   }
 
   private sizes(): Sizes {
-    const l = this.layout;
+    const l = this.offsets;
     return {
       spectraBytes: l?.spectraBytes ?? 0,
       rowLength: l?.rowLength ?? 0,
@@ -209,15 +208,15 @@ export class MorletKernel {
    * Lays the buffers out for FFT size M. Regions come in a fixed order, each sized by `sizes`, so
    * growing a region keeps the contents of every region before it.
    */
-  private resize(M: number, sizes: Sizes): Layout {
+  private resize(M: number, sizes: Sizes): BufferOffsets {
     const pair = M * PAIR_BYTES;
-    let at = this.layoutBase;
+    let at = this.offsetsBase;
     const take = (bytes: number): number => {
       const offset = at;
       at += Math.ceil(bytes / 64) * 64;
       return offset;
     };
-    const layout: Layout = {
+    const offsets: BufferOffsets = {
       fftSize: M,
       twiddles: take(M * COMPLEX_BYTES),
       segmentA: take(M * F64),
@@ -242,25 +241,25 @@ export class MorletKernel {
     if (at > memory.buffer.byteLength) memory.grow(Math.ceil((at - memory.buffer.byteLength) / WASM_PAGE_BYTES));
     // Growing detaches old views: make new ones.
     this.f64 = new Float64Array(memory.buffer);
-    this.powerA = new Float64Array(memory.buffer, layout.powerA, M);
-    this.powerB = new Float64Array(memory.buffer, layout.powerB, M);
-    this.stats = new Float64Array(memory.buffer, layout.stats, 4);
-    if (this.layout?.fftSize !== M) {
-      const tw = layout.twiddles / F64;
+    this.powerA = new Float64Array(memory.buffer, offsets.powerA, M);
+    this.powerB = new Float64Array(memory.buffer, offsets.powerB, M);
+    this.stats = new Float64Array(memory.buffer, offsets.stats, 4);
+    if (this.offsets?.fftSize !== M) {
+      const tw = offsets.twiddles / F64;
       for (let k = 0; k < M; k++) {
         const angle = (-2 * Math.PI * k) / M;
         this.f64[tw + 2 * k] = Math.cos(angle);
         this.f64[tw + 2 * k + 1] = Math.sin(angle);
       }
     }
-    this.layout = layout;
+    this.offsets = offsets;
     this.spectraSource = null;
-    return layout;
+    return offsets;
   }
 
-  private current(): Layout {
-    if (this.layout === null) throw new Error('MorletKernel.prepare() was not called');
-    return this.layout;
+  private current(): BufferOffsets {
+    if (this.offsets === null) throw new Error('MorletKernel.prepare() was not called');
+    return this.offsets;
   }
 
   /**
@@ -283,13 +282,12 @@ export class MorletKernel {
    * Paired FFT of one or two interleaved complex sequences of length M (lane 1 zero without
    * `inputB`), sizing the buffers for M; returns the pair buffer holding the result. The inputs
    * wait in workB (A, then B: two sequences of 2M values fit in one pair buffer) and are packed in
-   * the kernel: JavaScript loops over them would run unoptimised in a one-shot process (~10 ms
-   * for a bank of 20 wavelets).
+   * the kernel: JavaScript loops over them would run unoptimised in a one-shot process.
    */
   private pairTransform(inputA: Float64Array, inputB: Float64Array | null): number {
     const M = inputA.length / 2;
-    const layout = this.layout?.fftSize === M ? this.layout : this.resize(M, { spectraBytes: 0, rowLength: 0, roiLength: 0, pairCapacity: 0 });
-    const { workA, workB, twiddles } = layout;
+    const offsets = this.offsets?.fftSize === M ? this.offsets : this.resize(M, { spectraBytes: 0, rowLength: 0, roiLength: 0, pairCapacity: 0 });
+    const { workA, workB, twiddles } = offsets;
     const f64 = this.f64;
     const inB = workB + 2 * M * F64;
     f64.set(inputA, workB / F64);
@@ -301,8 +299,7 @@ export class MorletKernel {
 
   /**
    * Index of the first NaN or ±Inf in `values`, or −1. Runs in the kernel, in cache-sized chunks:
-   * a one-shot process scans each array once, before V8 would optimise a JavaScript loop (a
-   * 21-minute session's 4 ROI channels took 8–17 ms that way in the CLI, 1–2 ms here).
+   * a one-shot process scans each array once, before V8 would optimise a JavaScript loop.
    */
   firstNonFinite(values: Float64Array): number {
     return this.scan(values, (at, n) => this.exports.firstNonFinite(at, n));
@@ -329,9 +326,8 @@ export class MorletKernel {
    * acc[r, t] = (acc[r, t] + (values[r, t] − mean[r]) / std[r]) / divisor for every row r and t
    * (z-score rows of the ROI sum; divisor n_roi for the last channel makes it the mean, 1
    * otherwise), with `acc` and `values` of shape (mean.length, rowLength), through the kernel's
-   * SIMD loop in cache-sized chunks: bitwise the scalar expression, and 1.7× faster than the JIT's
-   * loop here even with the copies in and out (2.6 against 4.3–5.5 ns per element on a shared
-   * 16 MB sum; the copies from and to a SharedArrayBuffer are most of the 2.6). Short rows (event
+   * SIMD loop in cache-sized chunks: bitwise the scalar expression, and faster than the JIT's
+   * loop even with the copies in and out (docs/performance.md). Short rows (event
    * windows) share a chunk, so that a window's 200 samples do not cost three copies of their own.
    */
   addZRows(acc: Float64Array, values: Float64Array, mean: Float64Array, std: Float64Array, rowLength: number, divisor = 1): void {

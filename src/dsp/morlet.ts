@@ -1,6 +1,6 @@
 /**
  * Complex Morlet wavelets exactly as MNE-Python 1.3 `mne.time_frequency.morlet` builds them
- * (SPEC 3.2), including numpy's `arange` length rule and MNE's operation order.
+ * (docs/method.md §3.2), including numpy's `arange` length rule and MNE's operation order.
  */
 
 /** One complex wavelet, length L = 2m − 1 (always odd), centred on its middle sample. */

@@ -33,8 +33,8 @@ function tempPathFor(target: string): string {
 /**
  * Best-effort fsync of a directory so the rename itself is durable; ignored where unsupported.
  * Asynchronous (libuv's thread pool): a run that writes results while it computes must not block
- * its computing thread on fsync (a `--cpu-prof` of analyze-rat showed the main thread in
- * synchronous fsync for up to half of each 100 ms; the wall-clock gain is within this VM's noise).
+ * its computing thread on fsync (a CPU profile of analyze-rat showed the main thread spending much
+ * of its time there with a synchronous fsync).
  */
 async function fsyncDir(dir: string): Promise<void> {
   let dh: FileHandle | undefined;

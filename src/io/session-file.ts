@@ -1,5 +1,5 @@
 /**
- * Lazy, indexed access to the lab's session pickle (`all_eeg_data.pkl`, SPEC 2.1): a list of dicts
+ * Lazy, indexed access to the lab's session pickle (`all_eeg_data.pkl`, docs/method.md §2.1): a list of dicts
  * of numpy arrays, ~20 GB for 306 sessions.
  *
  * `openSessionFile` scans the pickle once, streaming (the array payloads are skipped with seeks,

@@ -1,5 +1,5 @@
 /**
- * Result directories (SPEC 6), readable with plain numpy: `json.load` + `numpy.load`.
+ * Result directories (docs/method.md §6), readable with plain numpy: `json.load` + `numpy.load`.
  *
  * Every file is written atomically (the data files concurrently), and `results.json` is written
  * LAST, after all of them: a directory without it is an interrupted run, never a result that
@@ -36,7 +36,7 @@ async function writeJson(dir: string, name: string, value: unknown): Promise<voi
   await writeFileAtomic(join(dir, name), JSON.stringify(value, null, 1) + '\n');
 }
 
-/** The SPEC 6 description of one session analysis. */
+/** The docs/method.md §6 description of one session analysis. */
 export function sessionSummary(a: SessionAnalysis, context: RunContext): Record<string, unknown> {
   return {
     kind: 'session',

@@ -33,7 +33,7 @@ export interface SubmitRequest {
 }
 
 /**
- * Defaults as in SPEC 5's example. Measured need (docs/cluster.md): a rat of 22 real-size sessions,
+ * Defaults as in docs/method.md §5's example. Measured need (docs/cluster.md): a rat of 22 real-size sessions,
  * frontal ROI, takes ~20 s and < 0.5 GB with 2–4 workers, so these leave ample headroom.
  */
 export const DEFAULT_RESOURCES: SlurmResources = { cpusPerTask: 4, mem: '8G', time: '01:00:00' };

@@ -1,5 +1,5 @@
 /**
- * Seeded synthetic sessions (SPEC 7): the same seed gives the same bytes on every machine.
+ * Seeded synthetic sessions (docs/method.md §7): the same seed gives the same bytes on every machine.
  * We use pure-rand's xoroshiro128+ (the generator behind fast-check) rather than Math.random,
  * which cannot be seeded.
  */

@@ -1,5 +1,5 @@
 /**
- * The benchmark report: report.json (SPEC 6 keys), report.md, one report per ROI configuration,
+ * The benchmark report: report.json (docs/method.md §6 keys), report.md, one report per ROI configuration,
  * scalability tables, and report.html. All files are written atomically.
  */
 import { mkdirSync } from 'node:fs';

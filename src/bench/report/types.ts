@@ -22,7 +22,7 @@ export interface BenchReport {
   command: string;
   machine: MachineInfo;
   parameters: Record<string, unknown>;
-  /** One object per measured configuration (SPEC 6 keys: method … valid). */
+  /** One object per measured configuration (docs/method.md §6 keys: method … valid). */
   runs: BenchRun[];
   recommendations: string[];
   valid: boolean;

@@ -19,9 +19,9 @@ export const READ_CHUNK = 1024 * 1024;
 /**
  * Chunk reads kept in flight while streaming a Fortran-ordered array (see {@link readRows}), in a
  * ring of chunks that together take half a READ_CHUNK: 3 reads of 128 KiB in flight read a
- * 21-minute session about as fast as rings of 4 × 256 KiB and 4 × 512 KiB did (first read in a
- * fresh process 27–50, 26–39 and 33–47 ms, alternating runs; 4 × 64 KiB: 46–73 ms). The ring is
- * garbage once the array is read, but it counts at the peak of `analyze-session`.
+ * 21-minute session as fast as larger rings did, and smaller chunks were slower
+ * (docs/performance.md). The ring is garbage once the array is read, but it counts at the peak
+ * of `analyze-session`.
  */
 const READS_IN_FLIGHT = 3;
 const RING_BYTES = READ_CHUNK / 2;
@@ -172,9 +172,8 @@ export async function readArrayFloat64(src: ByteSource, ref: ArrayRef, what: str
  * order) gathered into the rows of `out`, shape (rows.length, T), in one pass over the chunk.
  *
  * A function of its own, not a loop inside the async {@link readRows}: V8 neither optimises an
- * async function called once nor replaces its stack on a loop (OSR), so there the gather ran
- * unoptimised: reading a 21-minute session's 4 ROI channels took 36–46 ms, and 29–33 ms with
- * this function.
+ * async function called once nor replaces its stack on a loop (OSR), so there the gather would
+ * run unoptimised.
  */
 function gatherRows(chunk: Float64Array, k: number, R: number, rows: readonly number[], out: Float64Array, t0: number, T: number): void {
   const nRows = rows.length;

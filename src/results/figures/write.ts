@@ -1,5 +1,5 @@
 /**
- * The figure files of analyze-session, analyze-rat and aggregate (SPEC 6): PNG + SVG of the
+ * The figure files of analyze-session, analyze-rat and aggregate (docs/method.md §6): PNG + SVG of the
  * spectrograms and frequency profiles, and for rats and cross-rat means also the summary figure.
  * Every file is written atomically.
  */
