@@ -52,6 +52,10 @@ export function searchSortedLeft(times: Float64Array, value: number): number {
   return lo;
 }
 
+/** Which events a window belongs to: near-mistakes, or the ITI-matched control events. */
+export type EventKind = 'nm' | 'iti';
+export const EVENT_KINDS: readonly EventKind[] = ['nm', 'iti'];
+
 /**
  * Plans the event windows of one session (docs/method.md §3.5).
  *
@@ -60,8 +64,9 @@ export function searchSortedLeft(times: Float64Array, value: number): number {
  * @param eventSizes event sizes, shape (n_events,)
  * @param windowDuration window length, s (> 0)
  * @param sfreq sampling rate, Hz
+ * @param kind the events' kind; NM events must give at least one window, ITI events need not
  * @throws InvalidParameterError for a non-positive duration or one shorter than a sample;
- *   EventWindowError for no events, a window longer than the recording, or no valid window
+ *   EventWindowError for a window longer than the recording, or NM events with no valid window
  */
 export function planEventWindows(
   times: Float64Array,
@@ -69,6 +74,7 @@ export function planEventWindows(
   eventSizes: Float64Array,
   windowDuration: number,
   sfreq: number,
+  kind: EventKind = 'nm',
 ): WindowPlan {
   if (!Number.isFinite(windowDuration) || windowDuration <= 0) {
     throw new InvalidParameterError(`window duration must be a finite number of seconds > 0, got ${windowDuration}`);
@@ -85,7 +91,7 @@ export function planEventWindows(
       `window of ${windowDuration} s (${windowSamples} samples) is longer than the recording (${nTimes} samples)`,
     );
   }
-  if (eventTimes.length === 0) throw new EventWindowError('the session has no NM events');
+  if (eventTimes.length === 0 && kind === 'nm') throw new EventWindowError('the session has no NM events');
   const half = windowDuration / 2;
   const first = times[0]!;
   const last = times[nTimes - 1]!;
@@ -107,7 +113,7 @@ export function planEventWindows(
     if (reason === null) windows.push({ index, time, size, start });
     else invalid.push({ index, time, size, reason });
   }
-  if (windows.length === 0) {
+  if (windows.length === 0 && kind === 'nm') {
     throw new EventWindowError(
       `none of the ${eventTimes.length} NM events has a complete ${windowDuration} s window inside the recording ` +
         `(${first}–${last} s)`,

@@ -6,9 +6,9 @@ import { EegParallelError, NoUsableSessionError } from '../errors.js';
 import { refTimes, type SessionRef } from '../io/session-refs.js';
 import { sizeLabel } from '../model/session-data.js';
 import { frequencyCount } from './roi-spectrogram.js';
-import { resolveRoi } from './roi.js';
 import { analyzeSessions } from './session-runs.js';
-import { planSessionRun, type AnalysisOptions, type SessionAnalysis } from './session.js';
+import { EVENT_KINDS, type EventKind } from './events.js';
+import { planSessionRun, resolveSessionRois, type AnalysisOptions, type GroupMean, type SessionAnalysis } from './session.js';
 
 export type { SessionRef };
 
@@ -24,8 +24,9 @@ export interface FailedSession {
   reason: string;
 }
 
-/** Per-size aggregate over the sessions of a rat. */
+/** Per-size aggregate over the sessions of a rat (one events kind, one ROI). */
 export interface SizeMean {
+  events: EventKind;
   size: number;
   label: string;
   /** Events contributing. */
@@ -38,8 +39,9 @@ export interface SizeMean {
   mean: Float64Array;
 }
 
-/** Per-size aggregate over rats. */
+/** Per-size aggregate over rats (one events kind, one ROI). */
 export interface CrossRatMean {
+  events: EventKind;
   size: number;
   label: string;
   nRats: number;
@@ -58,8 +60,12 @@ export interface RatAnalysis {
   /** Successful sessions, in file order. */
   sessions: SessionAnalysis[];
   failed: FailedSession[];
-  /** Per size: mean over all events of all successful sessions. */
+  /** The first ROI's NM sizes: mean over all events of all successful sessions. */
   sizes: SizeMean[];
+  /** Every ROI: per events kind and size, the mean over all events of all successful sessions. */
+  rois: { key: string; label: string; groups: SizeMean[] }[];
+  /** Every electrode as a one-channel ROI (with `electrodes`), else null. */
+  electrodes: { electrode: number; groups: SizeMean[] }[] | null;
 }
 
 /** Called after each session of a rat: done or failed. */
@@ -78,7 +84,7 @@ export function planRatRun(sessions: Iterable<SessionRef> | AsyncIterable<Sessio
     if ('file' in first) nChannels = first.file.channels.length;
     else {
       try {
-        nChannels = resolveRoi(options.roi, first.session.ratId, options.tables).channels.length;
+        nChannels = resolveSessionRois(options, first.session.ratId, first.session.nChannels).channels.length;
       } catch {
         // each session's analysis reports the ROI error
       }
@@ -112,7 +118,7 @@ export async function analyzeRat(
   const outcomes = analyzeSessions(sessions, options, plan);
   const done: SessionAnalysis[] = [];
   const failed: FailedSession[] = [];
-  const sums = new Map<number, { sum: Float64Array; nEvents: number; sessions: number[] }>();
+  const pools = new RatPools();
   let reference: SessionAnalysis | null = null;
   for await (const outcome of outcomes) {
     const { index } = outcome;
@@ -131,30 +137,14 @@ export async function analyzeRat(
       continue;
     }
     reference ??= analysis;
-    for (const s of analysis.sizes) {
-      let entry = sums.get(s.size);
-      if (entry === undefined) {
-        entry = { sum: new Float64Array(s.mean.length), nEvents: 0, sessions: [] };
-        sums.set(s.size, entry);
-      }
-      const per = s.mean.length;
-      for (let e = 0; e < s.nEvents; e++) {
-        const w = s.windows.subarray(e * per, (e + 1) * per);
-        for (let j = 0; j < per; j++) entry.sum[j] = entry.sum[j]! + w[j]!;
-      }
-      entry.nEvents += s.nEvents;
-      entry.sessions.push(index);
-    }
+    for (const r of analysis.rois) pools.add(`roi ${r.key}`, r.roi.label, index, r.groups);
+    for (const e of analysis.electrodes ?? []) pools.add(`electrode ${e.electrode}`, `e${e.electrode}`, index, e.groups);
     done.push(analysis);
     onSession?.({ index, ok: true, analysis });
   }
   if (reference === null) throw new NoUsableSessionError(ratId, failed);
-  const sizes = [...sums.entries()]
-    .sort(([a], [b]) => a - b)
-    .map(([size, { sum, nEvents, sessions: contributing }]) => {
-      for (let j = 0; j < sum.length; j++) sum[j] = sum[j]! / nEvents;
-      return { size, label: sizeLabel(size), nEvents, nSessions: contributing.length, sessions: contributing, mean: sum };
-    });
+  const rois = [...pools.entries('roi ')].map(([key, { label, groups }]) => ({ key, label, groups }));
+  const electrodes = reference.electrodes === null ? null : [...pools.entries('electrode ')].map(([key, { groups }]) => ({ electrode: Number(key), groups }));
   return {
     ratId,
     freqs: reference.freqs,
@@ -162,43 +152,134 @@ export async function analyzeRat(
     windowSamples: reference.windowSamples,
     sessions: done,
     failed,
-    sizes,
+    sizes: rois[0]?.groups.filter((g) => g.events === 'nm') ?? [],
+    rois,
+    electrodes,
   };
 }
 
-/** Per-rat input of the cross-rat mean: a rat id and its per-size means. */
+/**
+ * Per (ROI or electrode, events kind, size): the sum of the sessions' windows in session order,
+ * divided by the count at the end (numpy's mean over the concatenated windows). Groups holding
+ * only a mean (electrodes) add mean · n_events.
+ */
+class RatPools {
+  private readonly pools = new Map<string, { label: string; groups: Map<string, { events: EventKind; size: number; sum: Float64Array; nEvents: number; sessions: number[] }> }>();
+
+  add(key: string, label: string, session: number, groups: readonly (GroupMean & { windows?: Float64Array })[]): void {
+    let pool = this.pools.get(key);
+    if (pool === undefined) {
+      pool = { label, groups: new Map() };
+      this.pools.set(key, pool);
+    }
+    for (const g of groups) {
+      const id = `${g.events} ${g.size}`;
+      let entry = pool.groups.get(id);
+      if (entry === undefined) {
+        entry = { events: g.events, size: g.size, sum: new Float64Array(g.mean.length), nEvents: 0, sessions: [] };
+        pool.groups.set(id, entry);
+      }
+      const per = g.mean.length;
+      if (g.windows !== undefined) {
+        for (let e = 0; e < g.nEvents; e++) {
+          const w = g.windows.subarray(e * per, (e + 1) * per);
+          for (let j = 0; j < per; j++) entry.sum[j] = entry.sum[j]! + w[j]!;
+        }
+      } else {
+        for (let j = 0; j < per; j++) entry.sum[j] = entry.sum[j]! + g.mean[j]! * g.nEvents;
+      }
+      entry.nEvents += g.nEvents;
+      entry.sessions.push(session);
+    }
+  }
+
+  /** The pools whose key starts with `prefix` (prefix removed), groups by events kind then size. */
+  *entries(prefix: string): Generator<[string, { label: string; groups: SizeMean[] }]> {
+    for (const [key, pool] of this.pools) {
+      if (!key.startsWith(prefix)) continue;
+      const groups = [...pool.groups.values()]
+        .sort((a, b) => EVENT_KINDS.indexOf(a.events) - EVENT_KINDS.indexOf(b.events) || a.size - b.size)
+        .map(({ events, size, sum, nEvents, sessions }) => {
+          for (let j = 0; j < sum.length; j++) sum[j] = sum[j]! / nEvents;
+          return { events, size, label: sizeLabel(size), nEvents, nSessions: sessions.length, sessions, mean: sum };
+        });
+      yield [key.slice(prefix.length), { label: pool.label, groups }];
+    }
+  }
+}
+
+/** Per-rat input of the cross-rat mean: a rat id and its per-size means (NM unless `events` says). */
 export interface RatMeans {
   ratId: string;
-  sizes: readonly Pick<SizeMean, 'size' | 'mean'>[];
+  sizes: readonly (Pick<SizeMean, 'size' | 'mean'> & { events?: EventKind })[];
 }
 
 /**
- * Cross-rat means (docs/method.md §3.6): per size, the mean over rats (that have the size) of each rat's
- * mean spectrogram, rats in the given order.
+ * Cross-rat means (docs/method.md §3.6): per events kind and size, the mean over rats (that have
+ * the group) of each rat's mean spectrogram, rats in the given order.
  */
 export function crossRatMeans(rats: readonly RatMeans[]): CrossRatMean[] {
-  const bySize = new Map<number, { sum: Float64Array; rats: string[] }>();
+  const byGroup = new Map<string, { events: EventKind; size: number; sum: Float64Array; rats: string[] }>();
   for (const rat of rats) {
     for (const s of rat.sizes) {
-      let entry = bySize.get(s.size);
+      const events = s.events ?? 'nm';
+      const id = `${events} ${s.size}`;
+      let entry = byGroup.get(id);
       if (entry === undefined) {
-        entry = { sum: new Float64Array(s.mean.length), rats: [] };
-        bySize.set(s.size, entry);
+        entry = { events, size: s.size, sum: new Float64Array(s.mean.length), rats: [] };
+        byGroup.set(id, entry);
       }
       if (entry.sum.length !== s.mean.length) {
         throw new EegParallelError(
           'session-data',
-          `rat ${rat.ratId} size ${s.size}: spectrogram has ${s.mean.length} values, other rats ${entry.sum.length}`,
+          `rat ${rat.ratId} ${events} size ${s.size}: spectrogram has ${s.mean.length} values, other rats ${entry.sum.length}`,
         );
       }
       for (let j = 0; j < s.mean.length; j++) entry.sum[j] = entry.sum[j]! + s.mean[j]!;
       entry.rats.push(rat.ratId);
     }
   }
-  return [...bySize.entries()]
-    .sort(([a], [b]) => a - b)
-    .map(([size, { sum, rats: ids }]) => {
+  return [...byGroup.values()]
+    .sort((a, b) => EVENT_KINDS.indexOf(a.events) - EVENT_KINDS.indexOf(b.events) || a.size - b.size)
+    .map(({ events, size, sum, rats: ids }) => {
       for (let j = 0; j < sum.length; j++) sum[j] = sum[j]! / ids.length;
-      return { size, label: sizeLabel(size), nRats: ids.length, rats: ids, mean: sum };
+      return { events, size, label: sizeLabel(size), nRats: ids.length, rats: ids, mean: sum };
     });
+}
+
+/** A rat's pooled means, per ROI and per electrode, as the cross-rat analysis reads them. */
+export interface RatGroups {
+  ratId: string;
+  rois: readonly { key: string; label: string; groups: RatMeans['sizes'] }[];
+  electrodes: readonly { electrode: number; groups: RatMeans['sizes'] }[] | null;
+}
+
+/** Cross-rat means per ROI and per electrode. */
+export interface CrossRatAnalysis {
+  rois: { key: string; label: string; groups: CrossRatMean[] }[];
+  electrodes: { electrode: number; groups: CrossRatMean[] }[] | null;
+}
+
+/**
+ * Cross-rat means of every ROI and electrode (docs/method.md §3.6): per ROI, per events kind and
+ * size, the mean over the rats that have it of the rats' means; ROIs in the first rat's order,
+ * then any only later rats have.
+ */
+export function crossRatAnalysis(rats: readonly RatGroups[]): CrossRatAnalysis {
+  const roiKeys = [...new Set(rats.flatMap((r) => r.rois.map((x) => x.key)))];
+  const rois = roiKeys.map((key) => {
+    const having = rats.flatMap((r) => r.rois.filter((x) => x.key === key).map((x) => ({ ratId: r.ratId, sizes: x.groups, label: x.label })));
+    return { key, label: having[0]!.label, groups: crossRatMeans(having) };
+  });
+  const withElectrodes = rats.filter((r) => r.electrodes !== null);
+  const electrodes =
+    withElectrodes.length === 0
+      ? null
+      : [...new Set(withElectrodes.flatMap((r) => r.electrodes!.map((e) => e.electrode)))]
+          .sort((a, b) => a - b)
+          .map((electrode) => ({
+            electrode,
+            groups: crossRatMeans(withElectrodes.flatMap((r) => r.electrodes!.filter((e) => e.electrode === electrode).map((e) => ({ ratId: r.ratId, sizes: e.groups })))),
+          }));
+  return { rois, electrodes };
 }

@@ -169,3 +169,18 @@ export function resolveRoi(spec: RoiSpec, ratId: string, tables: RoiTables = {})
   }
   return { spec, label, channels, electrodes: channels.map((c) => ratRow[c]!) };
 }
+
+/**
+ * A short, file-safe name of an ROI, used for its directory (`roi_<key>`) and in CSV files: the
+ * ROI name, `e2` or `e2+29` for electrodes, `ch0+1` for channels.
+ */
+export function roiKey(spec: RoiSpec): string {
+  if ('name' in spec) return spec.name;
+  if ('electrodes' in spec) return spec.electrodes.map((e) => `e${e}`).join('+');
+  return spec.channels.map((c) => `ch${c}`).join('+');
+}
+
+/** The ROI names of the map, in its order (the ROIs of `--roi all`, besides every electrode). */
+export function roiNames(tables: RoiTables = {}): string[] {
+  return Object.keys(tables.roiMap ?? loadDefaultRoiMap());
+}

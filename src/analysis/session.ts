@@ -1,43 +1,62 @@
 /**
- * Single-session analysis (docs/method.md §3.6): ROI channels → z-scored ROI power → event windows by NM size.
+ * Single-session analysis (docs/method.md §3.6, §8): the ROI channels' power → normalised event
+ * windows by events kind (NM, ITI) and size, for one ROI or several (each channel computed once),
+ * and their theta scalars.
  */
-import { createWaveletBank } from '../dsp/convolve.js';
-import { planEventWindows, windowSizes, type EventWindow, type InvalidEvent, type WindowPlan } from './events.js';
-import { resolveRoi, type ResolvedRoi, type RoiSpec, type RoiTables } from './roi.js';
 import type { ParallelOptions } from '../compute/options.js';
+import { runChannelJobs } from '../compute/channel-runs.js';
 import { planRun, type RunPlan } from '../compute/plan.js';
-import { sizeLabel, sessionSfreq, type SessionData } from '../model/session-data.js';
+import { createWaveletBank } from '../dsp/convolve.js';
+import { EegParallelError, InvalidParameterError } from '../errors.js';
+import { channelSamples, sessionSfreq, type SessionData } from '../model/session-data.js';
+import { EVENT_KINDS, planEventWindows, windowSizes, type EventKind, type InvalidEvent, type WindowPlan } from './events.js';
+import { resolveNormalization, samplesWithin, type Normalization, type NormalizationOptions } from './normalize.js';
+import { MAX_ELECTRODE, MIN_ELECTRODE, resolveRoi, roiKey, type ResolvedRoi, type RoiSpec, type RoiTables } from './roi.js';
 import { frequencyCount, resolveTfrParams, roiProblem, roiSpectrogram, roiWindows, validateRoiChannels, type TfrOptions } from './roi-spectrogram.js';
+import { RoiSetReduction, splitGroups, unionChannels, type ElectrodeMeans, type EventGroup, type WindowGroup } from './roi-set.js';
 import { validateSessionData } from './session-checks.js';
+import { DEFAULT_THETA_BAND, DEFAULT_THETA_WINDOW, thetaSelection, type ThetaSelection } from './theta.js';
+
+export type { WindowGroup, GroupMean, ElectrodeMeans } from './roi-set.js';
 
 export const DEFAULT_WINDOW_DURATION = 1.0;
 
 /** Options of a session (and rat) analysis. */
-export interface AnalysisOptions extends TfrOptions, ParallelOptions {
-  /** The ROI: a name from the ROI map, electrode numbers, or channel indices. */
-  roi: RoiSpec;
+export interface AnalysisOptions extends TfrOptions, ParallelOptions, NormalizationOptions {
+  /** The ROI, or several: each a name from the ROI map, electrode numbers, or channel indices. */
+  roi: RoiSpec | readonly RoiSpec[];
+  /** Also every electrode 1–32 as a one-channel ROI (mean windows and theta only; `--roi all`). */
+  electrodes?: boolean;
+  /** Which events are windowed (default ['nm']). */
+  events?: readonly EventKind[];
   /** Event window length, s (default 1.0). */
   windowDuration?: number;
+  /** Theta band, Hz, both ends included (default [3, 7]). */
+  thetaBand?: readonly [number, number];
+  /** Theta window, s relative to the event, both ends included (default [−0.2, 0]). */
+  thetaWindow?: readonly [number, number];
   /** Keep the full ROI power (n_freqs, n_times) in the result (default false: windows only). */
   saveRoiPower?: boolean;
   /** ROI map and electrode table (default: the lab's, shipped in data/). */
   tables?: RoiTables;
 }
 
-/** The windows of one NM size. */
-export interface SizeWindows {
-  /** NM size, e.g. 1. */
-  size: number;
-  /** File-name label (`1` for 1.0). */
-  label: string;
-  /** Number of valid windows. */
-  nEvents: number;
-  /** Indices of the contributing events in the session's event list. */
-  validEvents: number[];
-  /** Z-scored ROI power per event, shape (n_events, n_freqs, window_samples). */
-  windows: Float64Array;
-  /** Mean over events, shape (n_freqs, window_samples). */
-  mean: Float64Array;
+/** The NM windows of one size (one ROI). */
+export type SizeWindows = WindowGroup;
+
+/** One ROI's windows of a session. */
+export interface RoiResult {
+  roi: ResolvedRoi;
+  /** File-safe name ({@link roiKey}): the directory `roi_<key>` of a several-ROI run. */
+  key: string;
+  /** NM sizes ascending, then ITI sizes ascending; only groups with ≥ 1 valid window. */
+  groups: WindowGroup[];
+}
+
+/** An ROI of a several-ROI run that this session cannot give. */
+export interface SkippedRoi {
+  key: string;
+  reason: string;
 }
 
 /** Result of {@link analyzeSession}. */
@@ -50,7 +69,19 @@ export interface SessionAnalysis {
   eegShape: [number, number];
   /** Hz. */
   sfreq: number;
+  /** The first ROI (the only one in a one-ROI run). */
   roi: ResolvedRoi;
+  /** Every ROI analysed, in the order given. */
+  rois: RoiResult[];
+  /** ROIs of a several-ROI run left out for this session (e.g. an electrode it lacks). */
+  skippedRois: SkippedRoi[];
+  /** Every electrode as a one-channel ROI (with `electrodes`), else null. */
+  electrodes: ElectrodeMeans[] | null;
+  /** The channels computed, each once (rows of channelMean/channelStd). */
+  channels: number[];
+  events: EventKind[];
+  normalization: Normalization;
+  theta: ThetaSelection;
   /** Hz, shape (n_freqs,). */
   freqs: Float64Array;
   /** Shape (n_freqs,). */
@@ -61,12 +92,15 @@ export interface SessionAnalysis {
   windowSamples: number;
   /** s, shape (window_samples,). */
   windowTimes: Float64Array;
-  /** One entry per size with ≥ 1 valid window, sizes ascending. */
+  /** The first ROI's NM groups, sizes ascending. */
   sizes: SizeWindows[];
+  /** NM events without a window. */
   invalidEvents: InvalidEvent[];
-  /** Per ROI channel mean power, shape (n_roi, n_freqs). */
+  /** ITI events without a window (empty unless ITI events are analysed). */
+  invalidItiEvents: InvalidEvent[];
+  /** Per channel mean power over the whole session, shape (n_channels, n_freqs). */
   channelMean: Float64Array;
-  /** Per ROI channel power std (floored), shape (n_roi, n_freqs). */
+  /** Per channel power std (floored), shape (n_channels, n_freqs). */
   channelStd: Float64Array;
   /** Z-scored ROI power, shape (n_freqs, n_times), only with `saveRoiPower`. */
   roiPower: Float64Array | null;
@@ -74,47 +108,103 @@ export interface SessionAnalysis {
   computeSeconds: number;
 }
 
-/**
- * The valid windows grouped by size, sizes ascending, each group in input order: the order the
- * ROI windows are computed in, so that each size's windows are one contiguous slice (no copies).
- */
-export function windowsBySize(plan: WindowPlan): EventWindow[][] {
-  return windowSizes(plan.windows).map((size) => plan.windows.filter((w) => w.size === size));
+/** The ROIs as a list. */
+export function roiSpecs(options: Pick<AnalysisOptions, 'roi'>): readonly RoiSpec[] {
+  return Array.isArray(options.roi) ? (options.roi as readonly RoiSpec[]) : [options.roi as RoiSpec];
 }
 
 /**
- * Splits ROI windows (n_windows, n_freqs, W), computed in the order of `groups`
- * ({@link windowsBySize}), into per-size views. Per-size means follow numpy: the sum over events
- * in order, divided by the count.
+ * Whether the session runs channel by channel, normalising each channel's windows and adding
+ * them to every ROI (several ROIs, electrodes, or a baseline normalisation), rather than the
+ * one-ROI session-z path, whose tasks may split a channel's rows.
  */
-export function groupWindowsBySize(groups: readonly EventWindow[][], windows: Float64Array, nFreqs: number, windowSamples: number): SizeWindows[] {
-  const per = nFreqs * windowSamples;
-  let at = 0;
-  return groups.map((members) => {
-    const group = windows.subarray(at * per, (at + members.length) * per);
-    at += members.length;
-    const mean = new Float64Array(per);
-    for (let k = 0; k < members.length; k++) {
-      for (let j = 0; j < per; j++) mean[j] = mean[j]! + group[k * per + j]!;
-    }
-    for (let j = 0; j < per; j++) mean[j] = mean[j]! / members.length;
-    const size = members[0]!.size;
-    return { size, label: sizeLabel(size), nEvents: members.length, validEvents: members.map((w) => w.index), windows: group, mean };
-  });
+export function usesChannelWindows(options: AnalysisOptions): boolean {
+  return roiSpecs(options).length > 1 || (options.electrodes ?? false) || (options.normalize ?? 'session-z') !== 'session-z';
+}
+
+/** Validated events kinds, in file order (nm before iti). */
+export function resolveEvents(events: readonly EventKind[] = ['nm']): EventKind[] {
+  if (events.length === 0) throw new InvalidParameterError('events: give nm, iti or nm,iti');
+  for (const e of events) {
+    if (!EVENT_KINDS.includes(e)) throw new InvalidParameterError(`events '${String(e)}' is unknown; expected nm, iti or nm,iti`);
+  }
+  return EVENT_KINDS.filter((k) => events.includes(k));
+}
+
+/** The ROIs and electrodes of a session, resolved for its rat and checked against its channels. */
+export interface SessionRois {
+  rois: ResolvedRoi[];
+  skipped: SkippedRoi[];
+  electrodes: { electrode: number; channel: number }[] | null;
+  /** Every channel to compute, once ({@link unionChannels}). */
+  channels: number[];
 }
 
 /**
- * The run plan of one session's analysis: its ROI channels, frequencies and samples.
+ * Resolves the ROIs for a rat. With one ROI, an ROI error is the session's error; with several,
+ * an ROI the rat or the session cannot give (no such electrode, a channel the recording lacks) is
+ * skipped and reported, and the run fails only if none is left.
  *
- * @param nRoiChannels channels of the resolved ROI
+ * @param nChannels channels of the recording
+ */
+export function resolveSessionRois(options: AnalysisOptions, ratId: string, nChannels: number): SessionRois {
+  const specs = roiSpecs(options);
+  const several = specs.length > 1 || (options.electrodes ?? false);
+  const rois: ResolvedRoi[] = [];
+  const skipped: SkippedRoi[] = [];
+  for (const spec of specs) {
+    try {
+      const roi = resolveRoi(spec, ratId, options.tables);
+      const missing = roi.channels.find((c) => c >= nChannels);
+      if (several && missing !== undefined) throw new EegParallelError('channel-range', `channel ${missing} is not in the recording (${nChannels} channels)`);
+      rois.push(roi);
+    } catch (e) {
+      if (!several || !(e instanceof EegParallelError)) throw e;
+      skipped.push({ key: roiKey(spec), reason: e.message });
+    }
+  }
+  let electrodes: SessionRois['electrodes'] = null;
+  if (options.electrodes) {
+    electrodes = [];
+    for (let electrode = MIN_ELECTRODE; electrode <= MAX_ELECTRODE; electrode++) {
+      const spec = { electrodes: [electrode] };
+      try {
+        const channel = resolveRoi(spec, ratId, options.tables).channels[0]!;
+        if (channel >= nChannels) throw new EegParallelError('channel-range', `channel ${channel} is not in the recording (${nChannels} channels)`);
+        electrodes.push({ electrode, channel });
+      } catch (e) {
+        if (!(e instanceof EegParallelError)) throw e;
+        skipped.push({ key: roiKey(spec), reason: e.message });
+      }
+    }
+  }
+  if (rois.length === 0 && (electrodes === null || electrodes.length === 0)) {
+    throw new EegParallelError('roi', `no ROI can be analysed for rat ${ratId}: ${skipped.map((s) => `${s.key}: ${s.reason}`).join('; ')}`);
+  }
+  return { rois, skipped, electrodes, channels: unionChannels(rois, electrodes?.map((e) => e.channel) ?? []) };
+}
+
+/** The valid windows grouped by events kind then size (ascending), each group in input order. */
+export function eventGroups(plans: readonly { events: EventKind; plan: WindowPlan }[]): EventGroup[] {
+  return plans.flatMap(({ events, plan }) =>
+    windowSizes(plan.windows).map((size) => ({ events, size, members: plan.windows.filter((w) => w.size === size) })),
+  );
+}
+
+/**
+ * The run plan of one session's analysis: its channels, frequencies and samples.
+ *
+ * @param nChannels channels computed (of the ROI, or of every ROI once)
  * @param nTimes samples per channel
  */
-export function planSessionRun(nRoiChannels: number, nTimes: number, options: AnalysisOptions): RunPlan {
-  return planRun(roiProblem(nRoiChannels, frequencyCount(options), nTimes, options.saveRoiPower ? 'roiPower' : 'windows'), options);
+export function planSessionRun(nChannels: number, nTimes: number, options: AnalysisOptions): RunPlan {
+  const output = usesChannelWindows(options) ? 'channelWindows' : options.saveRoiPower ? 'roiPower' : 'windows';
+  return planRun(roiProblem(nChannels, frequencyCount(options), nTimes, output), options);
 }
 
 /**
- * Analyses one session: ROI → z-scored ROI power → windows per NM size.
+ * Analyses one session: ROI channels → power → normalised windows per events kind and size, per
+ * ROI.
  *
  * @param plan how it runs; by default planned from `options` for this session
  * @throws RoiError / ChannelRangeError / NonFiniteDataError / SessionDataError / EventWindowError /
@@ -128,31 +218,70 @@ export async function analyzeSession(
 ): Promise<SessionAnalysis> {
   validateSessionData(session);
   const sfreq = sessionSfreq(session);
-  const roi = resolveRoi(options.roi, session.ratId, options.tables);
+  const setup = resolveSessionRois(options, session.ratId, session.nChannels);
   const params = resolveTfrParams(options, sfreq);
   const windowDuration = options.windowDuration ?? DEFAULT_WINDOW_DURATION;
-  const runPlan = plan ?? planSessionRun(roi.channels.length, session.nTimes, options);
-  const windowPlan = planEventWindows(session.eegTime, session.nmPeakTimes, session.nmSizes, windowDuration, sfreq);
-  validateRoiChannels(session, roi.channels);
+  const normalization = resolveNormalization(options);
+  const events = resolveEvents(options.events);
+  const channelWindows = usesChannelWindows(options);
+  if (channelWindows && options.saveRoiPower) {
+    throw new InvalidParameterError('--save-roi-power writes the session-z power of one ROI; it cannot be combined with several ROIs, electrodes or a baseline normalisation');
+  }
+  const runPlan = plan ?? planSessionRun(setup.channels.length, session.nTimes, options);
+  const plans = events.map((kind) => ({
+    events: kind,
+    plan:
+      kind === 'nm'
+        ? planEventWindows(session.eegTime, session.nmPeakTimes, session.nmSizes, windowDuration, sfreq, 'nm')
+        : planEventWindows(session.eegTime, session.itiPeakTimes ?? new Float64Array(0), session.itiSizes ?? new Float64Array(0), windowDuration, sfreq, 'iti'),
+  }));
+  const { windowSamples, windowTimes } = plans[0]!.plan;
+  const baseline = normalization.mode === 'session-z' ? null : samplesWithin(windowTimes, normalization.baseline, 'baseline');
+  const theta = thetaSelection(params.freqs, windowTimes, options.thetaBand ?? DEFAULT_THETA_BAND, options.thetaWindow ?? DEFAULT_THETA_WINDOW);
+  validateRoiChannels(session, setup.channels);
 
   const started = performance.now();
   const bank = createWaveletBank(params, session.nTimes);
   const nFreqs = params.freqs.length;
-  const groups = windowsBySize(windowPlan);
-  const positions = { starts: Int32Array.from(groups.flat(), (w) => w.start), windowSamples: windowPlan.windowSamples };
-  let windows: Float64Array;
+  const groups = eventGroups(plans);
+  const positions = { starts: Int32Array.from(groups.flatMap((g) => g.members), (w) => w.start), windowSamples };
+  let roiGroups: WindowGroup[][];
+  let electrodes: ElectrodeMeans[] | null = null;
   let roiPower: Float64Array | null = null;
   let channelMean: Float64Array;
   let channelStd: Float64Array;
-  if (options.saveRoiPower) {
-    const spec = await roiSpectrogram(session, roi.channels, bank, false, runPlan);
-    roiPower = spec.roiPower;
-    ({ channelMean, channelStd } = spec);
-    windows = sliceWindows(roiPower, session.nTimes, nFreqs, positions.starts, positions.windowSamples);
+  if (channelWindows) {
+    const reduction = new RoiSetReduction(setup.rois, setup.electrodes ?? [], setup.channels, groups, nFreqs, windowSamples, normalization, baseline);
+    ({ channelMean, channelStd } = await runChannelJobs(
+      {
+        signals: setup.channels.map((c) => channelSamples(session, c)),
+        names: setup.channels.map((c) => `channel ${c}`),
+        bank,
+        windowPositions: positions,
+        keptPower: null,
+        roi: null,
+        onChannel: (position, outputs) => reduction.addChannel(position, outputs),
+      },
+      runPlan,
+    ));
+    roiGroups = reduction.roiGroups();
+    if (setup.electrodes !== null) electrodes = reduction.electrodeMeans();
   } else {
-    ({ windows, channelMean, channelStd } = await roiWindows(session, roi.channels, bank, positions, runPlan));
+    const roi = setup.rois[0]!;
+    let windows: Float64Array;
+    if (options.saveRoiPower) {
+      const spec = await roiSpectrogram(session, roi.channels, bank, false, runPlan);
+      roiPower = spec.roiPower;
+      ({ channelMean, channelStd } = spec);
+      windows = sliceWindows(roiPower, session.nTimes, nFreqs, positions.starts, windowSamples);
+    } else {
+      ({ windows, channelMean, channelStd } = await roiWindows(session, roi.channels, bank, positions, runPlan));
+    }
+    roiGroups = [splitGroups(groups, windows, nFreqs, windowSamples)];
   }
   const computeSeconds = (performance.now() - started) / 1000;
+  const rois = setup.rois.map((roi, r) => ({ roi, key: roiKey(roi.spec), groups: roiGroups[r]! }));
+  const first = rois[0];
 
   return {
     ratId: session.ratId,
@@ -160,15 +289,23 @@ export async function analyzeSession(
     sessionIndex,
     eegShape: [session.nChannels, session.nTimes],
     sfreq,
-    roi,
+    roi: first?.roi ?? { spec: { electrodes: [] }, label: 'electrodes', channels: setup.channels, electrodes: null },
+    rois,
+    skippedRois: setup.skipped,
+    electrodes,
+    channels: setup.channels,
+    events,
+    normalization,
+    theta,
     freqs: params.freqs,
     nCycles: params.nCycles,
     zeroMean: params.zeroMean,
     windowDuration,
-    windowSamples: windowPlan.windowSamples,
-    windowTimes: windowPlan.windowTimes,
-    sizes: groupWindowsBySize(groups, windows, nFreqs, windowPlan.windowSamples),
-    invalidEvents: windowPlan.invalid,
+    windowSamples,
+    windowTimes,
+    sizes: first?.groups.filter((g) => g.events === 'nm') ?? [],
+    invalidEvents: plans.find((p) => p.events === 'nm')?.plan.invalid ?? [],
+    invalidItiEvents: plans.find((p) => p.events === 'iti')?.plan.invalid ?? [],
     channelMean,
     channelStd,
     roiPower,

@@ -5,75 +5,48 @@
  */
 import type { Command } from 'commander';
 import { basename, join } from 'node:path';
-import { crossRatMeans, analyzeRat } from '../analysis/rat.js';
-import { closeSessionFiles, type SessionRef } from '../io/session-refs.js';
-import { resolveRoi, type RoiSpec } from '../analysis/roi.js';
-import { analyzeSession, planSessionRun, type AnalysisOptions } from '../analysis/session.js';
-import { EegParallelError, InvalidParameterError } from '../errors.js';
-import { findRatDirs, readRatResults, writeCrossRatResults, writeRatResults, writeSessionResults, type RunContext } from '../results/result-files.js';
-import { openSessionFile, type SessionFile } from '../io/session-file.js';
-import type { ParallelOptions } from '../compute/options.js';
+import { analyzeRat, crossRatAnalysis } from '../analysis/rat.js';
+import { analyzeSession, planSessionRun, resolveSessionRois, type AnalysisOptions } from '../analysis/session.js';
+import { thetaSelection } from '../analysis/theta.js';
 import type { RunPlan } from '../compute/plan.js';
 import { sharedPool } from '../engine/pool.js';
-import {
-  addParallelOptions,
-  parseCycles,
-  parseInteger,
-  parseParallelOptions,
-  parsePositive,
-  parseRange,
-  parseRoiOption,
-  type ParallelCliOptions,
-} from './parse.js';
+import { EegParallelError, InvalidParameterError } from '../errors.js';
+import { openSessionFile, type SessionFile } from '../io/session-file.js';
+import { closeSessionFiles, type SessionRef } from '../io/session-refs.js';
+import { findRatDirs, readRatResults, writeCrossRatResults, writeRatResults, writeSessionResults, type RunContext } from '../results/result-files.js';
+import { addAnalysisOptions, parseAnalysisOptions, type AnalysisCliOptions } from './analysis-options.js';
+import { parseInteger } from './parse.js';
 
 const ANALYSIS_STRATEGIES = ['sequential', 'channels', 'frequencies', 'auto'] as const;
 const RAT_STRATEGIES = ['sequential', 'channels', 'frequencies', 'sessions', 'auto'] as const;
 
-interface AnalysisCliOptions extends ParallelCliOptions {
+interface AnalysisCommandOptions extends AnalysisCliOptions {
   data: string;
-  roi?: string;
-  channels?: string;
-  freqRange?: string;
-  nFreqs?: string;
-  nCyclesFactor?: string;
-  window?: string;
   outputDir: string;
-  plots: boolean;
-  saveRoiPower?: boolean;
 }
 
-function addAnalysisOptions(command: Command, strategies: readonly (typeof RAT_STRATEGIES)[number][]): Command {
+function addCommandOptions(command: Command, strategies: readonly (typeof RAT_STRATEGIES)[number][]): Command {
   command
-    .requiredOption('--data <FILE.pkl>', "the lab's session pickle (all_eeg_data.pkl layout)")
-    .option('--roi <NAME|E1,E2,...>', 'ROI name from data/roi_map.json, or electrode numbers 1–32')
-    .option('--channels <I1,I2,...>', '0-based channel indices (instead of --roi)')
-    .option('--freq-range <LO,HI>', 'Hz (default 3,8)')
-    .option('--n-freqs <N>', 'geomspace frequencies (default 20)')
-    .option('--n-cycles-factor <K>', 'cycles = max(3, K·f) (default 3)')
-    .option('--window <SECONDS>', 'event window length (default 1.0)')
-    .requiredOption('--output-dir <DIR>', 'where results go')
-    .option('--no-plots', 'do not draw figures')
-    .option('--save-roi-power', 'also write roi_power.npy (n_freqs, n_times) per session');
-  return addParallelOptions(command, strategies);
-}
-
-function analysisOptions(opts: AnalysisCliOptions, strategies: readonly (typeof RAT_STRATEGIES)[number][]): AnalysisOptions & { roi: RoiSpec } {
-  const cycles = parseCycles(undefined, opts.nCyclesFactor);
-  const parallel: ParallelOptions = parseParallelOptions(opts, strategies);
-  return {
-    roi: parseRoiOption(opts.roi, opts.channels),
-    ...(opts.freqRange !== undefined && { freqRange: parseRange('--freq-range', opts.freqRange) }),
-    ...(opts.nFreqs !== undefined && { nFreqs: parseInteger('--n-freqs', opts.nFreqs, 1) }),
-    ...(cycles !== undefined && { cycles }),
-    ...(opts.window !== undefined && { windowDuration: parsePositive('--window', opts.window) }),
-    saveRoiPower: opts.saveRoiPower ?? false,
-    ...parallel,
-  };
+    .requiredOption('--data <FILE.pkl>', "the lab's session pickle (all_eeg_data.pkl layout), or a session directory of .npy files")
+    .requiredOption('--output-dir <DIR>', 'where results go');
+  return addAnalysisOptions(command, strategies);
 }
 
 /** The figure renderer (vega, resvg) is loaded only when figures are drawn: it takes long to load. */
 function figuresModule(): Promise<typeof import('../results/figures/write.js')> {
   return import('../results/figures/write.js');
+}
+
+/** "ROI frontal → channels 20,21,23,24" or "5 ROIs, 32 electrodes". */
+function roiLine(rois: readonly { label: string; channels: readonly number[] }[], nElectrodes: number): string {
+  if (rois.length === 1 && nElectrodes === 0) return `ROI ${rois[0]!.label} → channels ${rois[0]!.channels.join(',')}`;
+  return `${rois.length} ROIs (${rois.map((r) => r.label).join(', ')})${nElectrodes > 0 ? `, ${nElectrodes} electrodes` : ''}`;
+}
+
+/** "nm size 1: 12, nm size 2: 9" (NM only: "size 1: 12"). */
+function groupCounts(groups: readonly { events: string; label: string; nEvents: number }[]): string {
+  const nmOnly = groups.every((g) => g.events === 'nm');
+  return groups.map((g) => `${nmOnly ? '' : `${g.events} `}size ${g.label}: ${g.nEvents}`).join(', ');
 }
 
 function contextOf(path: string, options: AnalysisOptions, started: number, figures: string[]): RunContext {
@@ -95,7 +68,7 @@ function planAndStartWorkers(file: SessionFile, index: number, options: Analysis
   if (info === undefined) return null;
   let nChannels: number;
   try {
-    nChannels = resolveRoi(options.roi, info.ratId, options.tables).channels.length;
+    nChannels = resolveSessionRois(options, info.ratId, info.nChannels).channels.length;
   } catch {
     return null;
   }
@@ -104,13 +77,13 @@ function planAndStartWorkers(file: SessionFile, index: number, options: Analysis
   return plan;
 }
 
-/** Reads session `index` with only the ROI's channels. */
-async function readRoiSession(file: SessionFile, index: number, roi: RoiSpec, options: AnalysisOptions) {
+/** Reads session `index` with only the channels its ROIs use. */
+async function readRoiSession(file: SessionFile, index: number, options: AnalysisOptions) {
   const info = file.sessions[index];
   if (info === undefined) {
     throw new EegParallelError('session-index', `session ${index} is out of range: ${file.path} has ${file.sessions.length} sessions (0–${file.sessions.length - 1})`);
   }
-  const channels = resolveRoi(roi, info.ratId, options.tables).channels;
+  const channels = resolveSessionRois(options, info.ratId, info.nChannels).channels;
   return file.readSession(index, { channels });
 }
 
@@ -148,23 +121,23 @@ export function registerAnalysisCommands(program: Command): void {
     });
 
   const session = program.command('analyze-session').description('analyse one session: ROI z-scored theta power and NM event windows by size');
-  addAnalysisOptions(session, ANALYSIS_STRATEGIES)
+  addCommandOptions(session, ANALYSIS_STRATEGIES)
     .requiredOption('--session <K>', 'session index in the file (0-based)')
-    .action(async (opts: AnalysisCliOptions & { session: string }) => {
+    .action(async (opts: AnalysisCommandOptions & { session: string }) => {
       const started = performance.now();
-      const options = analysisOptions(opts, ANALYSIS_STRATEGIES);
+      const options = parseAnalysisOptions(opts, ANALYSIS_STRATEGIES);
       const index = parseInteger('--session', opts.session, 0);
       const file = await openSessionFile(opts.data);
       try {
         const plan = planAndStartWorkers(file, index, options);
-        const data = await readRoiSession(file, index, options.roi, options);
+        const data = await readRoiSession(file, index, options);
         const analysis = await analyzeSession(data, options, index, plan ?? undefined);
         const figures = opts.plots ? await (await figuresModule()).writeSessionFigures(opts.outputDir, analysis) : [];
         await writeSessionResults(opts.outputDir, analysis, contextOf(opts.data, options, started, figures));
-        const counts = analysis.sizes.map((s) => `size ${s.label}: ${s.nEvents}`).join(', ');
         process.stdout.write(
-          `session ${index} (rat ${analysis.ratId}, ${analysis.sessionDate}): ROI ${analysis.roi.label} → channels ${analysis.roi.channels.join(',')}; ` +
-            `${counts}; ${analysis.invalidEvents.length} invalid events; ${analysis.computeSeconds.toFixed(2)} s compute → ${opts.outputDir}\n`,
+          `session ${index} (rat ${analysis.ratId}, ${analysis.sessionDate}): ${roiLine(analysis.rois.map((r) => r.roi), analysis.electrodes?.length ?? 0)}; ` +
+            `${groupCounts(analysis.rois[0]?.groups ?? [])}; ${analysis.invalidEvents.length + analysis.invalidItiEvents.length} invalid events; ` +
+            `${analysis.computeSeconds.toFixed(2)} s compute → ${opts.outputDir}\n`,
         );
       } finally {
         await file.close();
@@ -172,19 +145,21 @@ export function registerAnalysisCommands(program: Command): void {
     });
 
   const rat = program.command('analyze-rat').description('analyse every session of one rat (file order), pooled per NM size');
-  addAnalysisOptions(rat, RAT_STRATEGIES)
+  addCommandOptions(rat, RAT_STRATEGIES)
     .requiredOption('--rat <ID>', 'rat id as in the file')
-    .action(async (opts: AnalysisCliOptions & { rat: string }) => {
+    .action(async (opts: AnalysisCommandOptions & { rat: string }) => {
       const started = performance.now();
-      const options = analysisOptions(opts, RAT_STRATEGIES);
+      const options = parseAnalysisOptions(opts, RAT_STRATEGIES);
       const file = await openSessionFile(opts.data);
       let refs: SessionRef[];
       try {
         const infos = file.sessionsOfRat(opts.rat);
-        // One ROI resolution per rat (the electrode table maps by rat); each session is then read
-        // where it is analysed, ROI channels only.
-        const channels = resolveRoi(options.roi, opts.rat, options.tables).channels;
-        refs = infos.map((info) => ({ index: info.index, file: { path: opts.data, channels, nTimes: info.nTimes } }));
+        // One ROI resolution per rat (the electrode table maps by rat; the channels a session
+        // lacks are reported by its analysis); each session is then read where it is analysed,
+        // its ROIs' channels only.
+        const maxChannels = Math.max(...infos.map((i) => i.nChannels));
+        const channels = resolveSessionRois(options, opts.rat, maxChannels).channels;
+        refs = infos.map((info) => ({ index: info.index, file: { path: opts.data, channels: channels.filter((c) => c < info.nChannels), nTimes: info.nTimes } }));
       } finally {
         await file.close();
       }
@@ -196,7 +171,7 @@ export function registerAnalysisCommands(program: Command): void {
         const result = await analyzeRat(opts.rat, refs, options, (event) => {
           process.stderr.write(
             event.ok
-              ? `session ${event.index}: ${event.analysis!.sizes.map((s) => `size ${s.label}: ${s.nEvents}`).join(', ')}\n`
+              ? `session ${event.index}: ${groupCounts(event.analysis!.rois[0]?.groups ?? [])}\n`
               : `session ${event.index}: skipped: ${event.reason}\n`,
           );
           if (event.ok) {
@@ -211,7 +186,7 @@ export function registerAnalysisCommands(program: Command): void {
         await writeRatResults(opts.outputDir, result, contextOf(opts.data, options, started, figures), false);
         process.stdout.write(
           `rat ${opts.rat}: ${result.sessions.length} sessions analysed, ${result.failed.length} skipped; ` +
-            `${result.sizes.map((s) => `size ${s.label}: ${s.nEvents} events from ${s.nSessions} sessions`).join('; ')} → ${opts.outputDir}\n`,
+            `${(result.rois[0]?.groups ?? []).map((s) => `${s.events} size ${s.label}: ${s.nEvents} events from ${s.nSessions} sessions`).join('; ')} → ${opts.outputDir}\n`,
         );
       } finally {
         await Promise.all(sessionWrites); // never left half-done when the analysis fails
@@ -234,10 +209,14 @@ export function registerAnalysisCommands(program: Command): void {
           throw new InvalidParameterError(`rat ${r.ratId} (${r.dir}) was analysed with other frequencies or windows than rat ${first.ratId}; cannot average`);
         }
       }
-      const cross = crossRatMeans(rats);
+      const cross = crossRatAnalysis(rats);
+      const parameters = first.parameters as { theta_band?: [number, number]; theta_window?: [number, number] };
+      const theta = thetaSelection(first.freqs, first.windowTimes, parameters.theta_band, parameters.theta_window);
       const outDir = join(opts.outputDir, 'cross_rat');
-      const figures = opts.plots ? await (await figuresModule()).writeCrossRatFigures(outDir, cross, first.freqs, first.windowTimes, first.roiLabel) : [];
-      await writeCrossRatResults(outDir, cross, first.freqs, first.windowTimes, dirs, figures);
-      process.stdout.write(`${rats.length} rats: ${cross.map((s) => `size ${s.label}: ${s.nRats} rats`).join('; ')} → ${outDir}\n`);
+      const firstRoi = cross.rois[0];
+      const nmMeans = firstRoi?.groups.filter((g) => g.events === 'nm') ?? [];
+      const figures = opts.plots && firstRoi !== undefined ? await (await figuresModule()).writeCrossRatFigures(outDir, nmMeans, first.freqs, first.windowTimes, firstRoi.label) : [];
+      await writeCrossRatResults(outDir, cross, rats, theta, figures);
+      process.stdout.write(`${rats.length} rats: ${(firstRoi?.groups ?? []).map((s) => `${s.events} size ${s.label}: ${s.nRats} rats`).join('; ')} → ${outDir}\n`);
     });
 }

@@ -4,7 +4,7 @@
  */
 import { InvalidParameterError } from '../errors.js';
 import type { CyclesSpec } from '../dsp/grid.js';
-import type { RoiSpec } from '../analysis/roi.js';
+import type { TfrOptions } from '../analysis/roi-spectrogram.js';
 import type { Command } from 'commander';
 import { BACKENDS, parseByteSize, type Backend, type ParallelOptions, type Strategy } from '../compute/options.js';
 
@@ -72,18 +72,27 @@ export function parseCycles(nCycles: string | undefined, factor: string | undefi
   return values.length === 1 ? { kind: 'fixed', nCycles: values[0]! } : { kind: 'perFrequency', nCycles: values };
 }
 
-/**
- * ROI options: `--roi NAME` or `--roi E1,E2,…` (electrodes 1–32), or `--channels I1,I2,…` (0-based).
- */
-export function parseRoiOption(roi: string | undefined, channels: string | undefined): RoiSpec {
-  if ((roi === undefined) === (channels === undefined)) {
-    throw new InvalidParameterError('give exactly one of --roi NAME|E1,E2,… or --channels I1,I2,…');
+/** The transform's options as commander parses them. */
+export interface TfrCliOptions {
+  freqs?: string;
+  freqRange?: string;
+  nFreqs?: string;
+  nCycles?: string;
+  nCyclesFactor?: string;
+}
+
+/** Parses `--freqs` or `--freq-range`/`--n-freqs`, and the cycles options. */
+export function parseTfrOptions(opts: TfrCliOptions): TfrOptions {
+  if (opts.freqs !== undefined && (opts.freqRange !== undefined || opts.nFreqs !== undefined)) {
+    throw new InvalidParameterError('give either --freqs or --freq-range/--n-freqs, not both');
   }
-  if (channels !== undefined) return { channels: parseIntegerList('--channels', channels, 0) };
-  const text = roi!.trim();
-  if (/^[\d\s,.+-]+$/.test(text)) return { electrodes: parseIntegerList('--roi', text, Number.MIN_SAFE_INTEGER) };
-  if (text === '') throw new InvalidParameterError('--roi: empty ROI name');
-  return { name: text };
+  const cycles = parseCycles(opts.nCycles, opts.nCyclesFactor);
+  return {
+    ...(opts.freqs !== undefined && { freqs: parseNumberList('--freqs', opts.freqs) }),
+    ...(opts.freqRange !== undefined && { freqRange: parseRange('--freq-range', opts.freqRange) }),
+    ...(opts.nFreqs !== undefined && { nFreqs: parseInteger('--n-freqs', opts.nFreqs, 1) }),
+    ...(cycles !== undefined && { cycles }),
+  };
 }
 
 /** Raw parallel options as commander parses them. */

@@ -8,12 +8,11 @@ import { InvalidParameterError } from '../errors.js';
 import { STRATEGIES } from '../compute/options.js';
 import { packagePath } from '../paths.js';
 import { DEFAULT_RESOURCES, parseSlurmMem, parseSlurmName, parseSlurmTime, type SlurmResources, type SubmitRequest } from '../slurm/options.js';
-import { parseCycles, parseInteger, parseParallelOptions, parsePositive, parseRange, parseRoiOption } from './parse.js';
+import { addAnalysisOptions, analysisArgs, parseAnalysisOptions, type AnalysisCliOptions } from './analysis-options.js';
+import { parseInteger } from './parse.js';
 
-interface SubmitCliOptions {
+interface SubmitCliOptions extends AnalysisCliOptions {
   data: string;
-  roi?: string;
-  channels?: string;
   outputDir: string;
   rats?: string;
   partition?: string;
@@ -21,16 +20,6 @@ interface SubmitCliOptions {
   cpusPerTask?: string;
   mem?: string;
   time?: string;
-  freqRange?: string;
-  nFreqs?: string;
-  nCyclesFactor?: string;
-  window?: string;
-  strategy?: string;
-  backend?: string;
-  batchSize?: string;
-  maxMemory?: string;
-  saveRoiPower?: boolean;
-  plots: boolean;
   setup?: string[];
   nodeBinary?: string;
   dryRun?: boolean;
@@ -38,33 +27,12 @@ interface SubmitCliOptions {
 }
 
 /**
- * Validates the analysis options here (a typo must fail now, not in every task hours later) and
- * returns them as analyze-rat arguments, passed through verbatim.
+ * The analysis options as analyze-rat arguments, passed through verbatim (checked here: a typo
+ * must fail now, not in every task hours later). `--jobs` is each task's CPUs.
  */
 function analyzeArgs(o: SubmitCliOptions): string[] {
-  parseRoiOption(o.roi, o.channels);
-  if (o.freqRange !== undefined) parseRange('--freq-range', o.freqRange);
-  if (o.nFreqs !== undefined) parseInteger('--n-freqs', o.nFreqs, 1);
-  parseCycles(undefined, o.nCyclesFactor);
-  if (o.window !== undefined) parsePositive('--window', o.window);
-  parseParallelOptions({ strategy: o.strategy, backend: o.backend, batchSize: o.batchSize, maxMemory: o.maxMemory }, STRATEGIES);
-  const pairs: [string, string | undefined][] = [
-    ['--roi', o.roi],
-    ['--channels', o.channels],
-    ['--freq-range', o.freqRange],
-    ['--n-freqs', o.nFreqs],
-    ['--n-cycles-factor', o.nCyclesFactor],
-    ['--window', o.window],
-    ['--strategy', o.strategy],
-    ['--backend', o.backend],
-    ['--batch-size', o.batchSize],
-    ['--max-memory', o.maxMemory],
-  ];
-  return [
-    ...pairs.flatMap(([flag, value]) => (value !== undefined ? [flag, value] : [])),
-    ...(o.saveRoiPower ? ['--save-roi-power'] : []),
-    ...(o.plots ? [] : ['--no-plots']),
-  ];
+  if (o.jobs !== undefined) throw new InvalidParameterError('slurm submit: each task runs with --jobs = --cpus-per-task; give --cpus-per-task instead of --jobs');
+  return analysisArgs(o, STRATEGIES);
 }
 
 /** Paths end up in #SBATCH lines and log patterns, where blanks and % have other meanings. */
@@ -93,12 +61,10 @@ function parseRats(text: string): string[] {
 export function registerSlurmCommands(program: Command): void {
   const slurm = program.command('slurm').description('run the per-rat analyses on a SLURM cluster: one array task per rat, then aggregation');
 
-  slurm
+  const submit = slurm
     .command('submit')
     .description('write and submit the sbatch scripts under DIR/slurm (rats with complete results are skipped)')
     .requiredOption('--data <FILE.pkl>', "the lab's session pickle (on a filesystem the compute nodes see)")
-    .option('--roi <NAME|E1,E2,...>', 'ROI name from data/roi_map.json, or electrode numbers 1–32')
-    .option('--channels <I1,I2,...>', '0-based channel indices (instead of --roi)')
     .requiredOption('--output-dir <DIR>', 'results: DIR/rat_<ID>/ per rat, DIR/cross_rat/, DIR/slurm/ (scripts, logs)')
     .option('--rats <ID,...>', 'only these rats (default: every rat in the file)')
     .option('--partition <P>', 'sbatch --partition')
@@ -106,21 +72,11 @@ export function registerSlurmCommands(program: Command): void {
     .option('--cpus-per-task <N>', `CPUs per rat task, used as analyze-rat --jobs (default ${DEFAULT_RESOURCES.cpusPerTask})`)
     .option('--mem <SIZE>', `memory per task, sbatch --mem (default ${DEFAULT_RESOURCES.mem})`)
     .option('--time <LIMIT>', `time limit per task, sbatch --time (default ${DEFAULT_RESOURCES.time})`)
-    .option('--freq-range <LO,HI>', 'Hz (default 3,8)')
-    .option('--n-freqs <N>', 'geomspace frequencies (default 20)')
-    .option('--n-cycles-factor <K>', 'cycles = max(3, K·f) (default 3)')
-    .option('--window <SECONDS>', 'event window length (default 1.0)')
-    .option('--strategy <name>', `${STRATEGIES.join('|')} within each task (default auto)`)
-    .option('--backend <name>', 'threads | processes')
-    .option('--batch-size <B>', 'frequencies or sessions per parallel task')
-    .option('--max-memory <size>', 'bound on intermediate data in flight per task, e.g. 4G')
-    .option('--save-roi-power', 'also write roi_power.npy per session')
-    .option('--no-plots', 'do not draw figures')
     .option('--setup <SHELL>', "a shell line run first in every job, e.g. 'module load nodejs/20' (repeatable)", (v: string, acc: string[] | undefined) => [...(acc ?? []), v])
     .option('--node-binary <PATH|NAME>', 'node on the compute nodes: a path, or a name found on PATH after --setup (default: the node running this command)')
     .option('--dry-run', 'print the rats file, both sbatch scripts and the sbatch command lines; write and submit nothing')
-    .option('--json', 'machine-readable output')
-    .action(async (o: SubmitCliOptions) => {
+    .option('--json', 'machine-readable output');
+  addAnalysisOptions(submit, STRATEGIES).action(async (o: SubmitCliOptions) => {
       const outputDir = checkedPath('--output-dir', o.outputDir);
       const req: SubmitRequest = {
         dataFile: resolve(o.data), // only ever shell-quoted, so any path works
@@ -133,10 +89,10 @@ export function registerSlurmCommands(program: Command): void {
         setup: o.setup ?? [],
         resources: resources(o),
       };
-      const roi = parseRoiOption(o.roi, o.channels);
+      const options = parseAnalysisOptions(o, STRATEGIES);
       const rats = o.rats !== undefined ? parseRats(o.rats) : undefined;
       const [{ submitToSlurm }, { formatDryRun, formatSubmitted }] = await Promise.all([import('../slurm/submit.js'), import('../slurm/format.js')]);
-      const outcome = await submitToSlurm(req, roi, rats, o.dryRun ?? false);
+      const outcome = await submitToSlurm(req, options, rats, o.dryRun ?? false);
       if (o.json) {
         const p = outcome.plan;
         const json = {

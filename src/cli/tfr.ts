@@ -6,23 +6,16 @@ import { resolveTfrParams } from '../analysis/roi-spectrogram.js';
 import { computeTfrPower } from '../analysis/tfr.js';
 import {
   addParallelOptions,
-  parseCycles,
-  parseInteger,
-  parseNumberList,
   parseParallelOptions,
   parsePositive,
-  parseRange,
+  parseTfrOptions,
   type ParallelCliOptions,
+  type TfrCliOptions,
 } from './parse.js';
 
-interface TfrCliOptions extends ParallelCliOptions {
+interface TfrCommandOptions extends ParallelCliOptions, TfrCliOptions {
   input: string;
   sfreq: string;
-  freqs?: string;
-  freqRange?: string;
-  nFreqs?: string;
-  nCycles?: string;
-  nCyclesFactor?: string;
   zeroMean: boolean;
   output: string;
 }
@@ -42,28 +35,15 @@ export function registerTfr(program: Command): void {
     .option('--n-cycles-factor <K>', 'cycles = max(3, K·f) (default 3)')
     .option('--no-zero-mean', 'do not subtract the wavelet mean (MNE zero_mean=False)')
     .requiredOption('--output <P.npy>', 'output power, float64, C order');
-  addParallelOptions(command, TFR_STRATEGIES).action(async (opts: TfrCliOptions) => {
+  addParallelOptions(command, TFR_STRATEGIES).action(async (opts: TfrCommandOptions) => {
       await runTfr(opts);
     });
 }
 
-async function runTfr(opts: TfrCliOptions): Promise<void> {
+async function runTfr(opts: TfrCommandOptions): Promise<void> {
   const sfreq = parsePositive('--sfreq', opts.sfreq);
-  if (opts.freqs !== undefined && (opts.freqRange !== undefined || opts.nFreqs !== undefined)) {
-    throw new InvalidParameterError('give either --freqs or --freq-range/--n-freqs, not both');
-  }
-  const cycles = parseCycles(opts.nCycles, opts.nCyclesFactor);
   const parallel = parseParallelOptions(opts, TFR_STRATEGIES);
-  const params = resolveTfrParams(
-    {
-      ...(opts.freqs !== undefined && { freqs: parseNumberList('--freqs', opts.freqs) }),
-      ...(opts.freqRange !== undefined && { freqRange: parseRange('--freq-range', opts.freqRange) }),
-      ...(opts.nFreqs !== undefined && { nFreqs: parseInteger('--n-freqs', opts.nFreqs, 1) }),
-      ...(cycles !== undefined && { cycles }),
-      zeroMean: opts.zeroMean,
-    },
-    sfreq,
-  );
+  const params = resolveTfrParams({ ...parseTfrOptions(opts), zeroMean: opts.zeroMean }, sfreq);
   const { data, shape } = readNpyFloat64(opts.input, { minDims: 1, maxDims: 2 });
   const [nChannels, nTimes] = shape.length === 1 ? [1, shape[0]!] : [shape[0]!, shape[1]!];
   if (nChannels < 1 || nTimes < 1) {

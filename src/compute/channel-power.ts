@@ -136,7 +136,6 @@ export interface RowBatchOutputs {
  * rows); the order of additions is the same either way.
  *
  * @param signals the channels in ROI order, each shape (n_times,)
- * @param onChannel called with a channel's position before its rows are computed
  */
 export function computeRowBatch(
   signals: readonly Float64Array[],
@@ -145,7 +144,7 @@ export function computeRowBatch(
   count: number,
   out: RowBatchOutputs,
   positions: WindowPositions | null,
-  onChannel?: (position: number) => void,
+  hooks: RowBatchHooks = {},
 ): void {
   const roi = out.roi;
   const nTimes = bank.nTimes;
@@ -162,7 +161,7 @@ export function computeRowBatch(
   // Full power: the batch's ROI rows are summed in kernel memory (no copies per row) and copied
   // to `roi.sum` once at the end — unless they would not fit there, in which case each row is
   // added to `roi.sum` through the kernel's chunked copies (the same operations, so the same bits).
-  const inKernel = roi?.source === 'power' && count * nTimes <= kernelRoiLimit.values;
+  const inKernel = roi?.source === 'power' && count * nTimes <= (hooks.kernelRoiLimit ?? KERNEL_ROI_LIMIT);
   if (inKernel) {
     kernel.prepare(bank);
     kernel.reserveRoiRows(nTimes, count * nTimes);
@@ -170,7 +169,7 @@ export function computeRowBatch(
   // Every sample of every window is written for each channel (windows lie inside the recording).
   const windows = positions === null ? null : new Float64Array(positions.starts.length * count * positions.windowSamples);
   for (let c = 0; c < signals.length; c++) {
-    onChannel?.(c);
+    hooks.onChannelStart?.(c);
     const kept = out.channels[c]!;
     const channel: ChannelOutputs = { ...kept, windows };
     const divisor = roiDivisor(c, signals.length);
@@ -182,6 +181,7 @@ export function computeRowBatch(
           : (r: number, power: Float64Array) => accumulateZRow(roiRows[0]!, r, power, kept.mean, kept.std, divisor);
     computeChannelRows(signals[c]!, bank, first, count, channel, positions, addRow);
     if (roi?.source === 'windows') accumulateZRows(roi.sum, windows!, kept.mean, kept.std, rowLength, divisor, roi.nRows, roi.firstRow);
+    hooks.onChannelDone?.(c, channel);
   }
   if (inKernel) {
     roiRows[0]!.set(kernel.roiView(count * nTimes));
@@ -191,9 +191,22 @@ export function computeRowBatch(
 
 /**
  * Most ROI values a batch sums in kernel memory (2^27 values = 1 GiB; wasm32 memory ends at
- * 4 GiB); bigger batches add each row to the output directly. An object so tests can lower it.
+ * 4 GiB); bigger batches add each row to the output directly.
  */
-export const kernelRoiLimit = { values: 2 ** 27 };
+export const KERNEL_ROI_LIMIT = 2 ** 27;
+
+/** What {@link computeRowBatch} reports, and how it sums. */
+export interface RowBatchHooks {
+  /** Called with a channel's position before its rows are computed. */
+  onChannelStart?: (position: number) => void;
+  /**
+   * Called with a channel's position and outputs once its rows are final: its statistics and raw
+   * event windows (reused for the next channel).
+   */
+  onChannelDone?: (position: number, outputs: ChannelOutputs) => void;
+  /** Most ROI values summed in kernel memory (default {@link KERNEL_ROI_LIMIT}). */
+  kernelRoiLimit?: number;
+}
 
 /**
  * Rows [first, first + count) of channel `c` in a buffer of shape (n_channels, nRows, size): a view.

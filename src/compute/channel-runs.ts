@@ -17,11 +17,12 @@
  */
 import type { WaveletBank } from '../dsp/wavelet-bank.js';
 import { sharedPool, type ComputePool } from '../engine/pool.js';
-import { runAllBounded } from '../engine/schedule.js';
+import { runAllBounded, runBounded } from '../engine/schedule.js';
+import { InvalidParameterError } from '../errors.js';
 import { computeRowBatch, rowsOfChannel, scatterRows, type ChannelOutputs, type WindowPositions } from './channel-power.js';
 import { CHANNEL_TASK, ROW_BATCH_TASK } from './channel-tasks.js';
 import type { RunPlan } from './plan.js';
-import { abortRoiSum, OrderedRoiSum, sharedRoiSum, type RoiSumShape } from './roi-sum.js';
+import { abortRoiSum, addChannelToRoiSum, sharedRoiSum, type RoiSumShape } from './roi-sum.js';
 import type { ChannelReply, ChannelTask, ProgressEvent, RowBatchReply, RowBatchTask } from './task-messages.js';
 
 /** What to compute for each channel. */
@@ -36,6 +37,12 @@ export interface ChannelJobs {
   keptPower: Float64Array | null;
   /** ROI reduction of the channels' z-scores, or null (plain power, as `tfr`). */
   roi: { source: 'power' | 'windows' } | null;
+  /**
+   * Called for each channel, in channel order, with its statistics (n_freqs,) and raw event
+   * windows (n_windows, n_freqs, window_samples), which may be reused after the call: for
+   * reductions of the caller's own (sequential and `channels` plans only).
+   */
+  onChannel?: (position: number, outputs: ChannelOutputs) => void;
 }
 
 /** What {@link runChannelJobs} produces. */
@@ -91,6 +98,9 @@ export async function runChannelJobs(jobs: ChannelJobs, plan: RunPlan): Promise<
   const nTimes = bank.nTimes;
   const nChannels = jobs.signals.length;
   if (plan.strategy === 'sessions') throw new Error('runChannelJobs: a sessions plan runs whole sessions, not channels');
+  if (jobs.onChannel !== undefined && plan.strategy === 'frequencies') {
+    throw new InvalidParameterError("strategy 'frequencies' splits a channel's rows over tasks; this analysis needs whole channels: use channels, sequential or auto");
+  }
   const parallel = plan.strategy !== 'sequential';
   const threads = parallel && plan.backend === 'threads';
   const source = jobs.roi?.source ?? null;
@@ -117,6 +127,7 @@ export async function runChannelJobs(jobs: ChannelJobs, plan: RunPlan): Promise<
         roi: source === null ? null : { source, sum: roiMean!, nRows: nFreqs, firstRow: 0 },
       },
       positions,
+      jobs.onChannel === undefined ? {} : { onChannelDone: jobs.onChannel },
     );
     return { channelMean, channelStd, roiMean, keptPower };
   }
@@ -223,7 +234,7 @@ async function runChannels(run: Run): Promise<void> {
   // Under threads the workers add full power rows to a shared sum themselves, taking ROI turns
   // (roi-sum.ts; the plan keeps the calling thread out of such runs).
   const workersAddPower = threads && source === 'power';
-  const ordered = roiShape !== null && !workersAddPower ? new OrderedRoiSum(roiMean!, roiShape) : null;
+  const addWindows = roiShape !== null && !workersAddPower ? roiShape : null;
   const sharedSum = workersAddPower ? sharedRoiSum(roiMean!, jobs.signals.length, nFreqs) : null;
   // At most one task per worker also keeps the turns deadlock-free: every task whose turn
   // another waits for is running. Under threads a task holds one power row (reduced row by row)
@@ -231,7 +242,8 @@ async function runChannels(run: Run): Promise<void> {
   const perTaskBytes = (threads ? (wantPower ? nTimes : 0) + windowSize : wantPower ? channelPowerSize : windowSize) * BYTES;
 
   const channels = jobs.signals.map((_, c) => c);
-  await runAllBounded(
+  // Results come back in channel order: the ROI mean of windows is added in ROI order here.
+  const outputs = runBounded(
     channels,
     {
       maxInFlight: maxInFlight(run, perTaskBytes),
@@ -239,7 +251,7 @@ async function runChannels(run: Run): Promise<void> {
         if (sharedSum !== null) abortRoiSum(sharedSum);
       },
     },
-    async (c) => {
+    async (c): Promise<ChannelOutputs> => {
       const label = jobs.names[c]!;
       const mean = rowsOfChannel(channelMean, c, nFreqs, 0, nFreqs, 1);
       const std = rowsOfChannel(channelStd, c, nFreqs, 0, nFreqs, 1);
@@ -256,18 +268,18 @@ async function runChannels(run: Run): Promise<void> {
           : null,
       };
       const reply = await run.pool.run<ChannelReply | null>(CHANNEL_TASK, task, { label: () => label });
-      let out: ChannelOutputs;
-      if (reply === null) {
-        // Threads: everything is in place; only the windows' ROI sum is left to this thread.
-        out = { mean, std, power: null, windows: sharedWindows };
-      } else {
-        mean.set(reply.mean);
-        std.set(reply.std);
-        if (kept !== null && reply.power !== null) kept.set(reply.power);
-        out = { mean, std, power: reply.power, windows: reply.windows };
-      }
-      ordered?.add(c, out);
+      // Threads: everything is in place; only the windows' ROI sum is left to this thread.
+      if (reply === null) return { mean, std, power: null, windows: sharedWindows };
+      mean.set(reply.mean);
+      std.set(reply.std);
+      if (kept !== null && reply.power !== null) kept.set(reply.power);
+      return { mean, std, power: reply.power, windows: reply.windows };
     },
   );
-  ordered?.assertComplete();
+  let position = 0;
+  for await (const out of outputs) {
+    if (addWindows !== null) addChannelToRoiSum(roiMean!, addWindows, position, out);
+    jobs.onChannel?.(position, out);
+    position++;
+  }
 }

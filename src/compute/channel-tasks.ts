@@ -78,10 +78,12 @@ function rowBatch(task: RowBatchTask, context: TaskContext): RowBatchReply | nul
     };
     reply = { mean, std, power, roiSum: out.roi?.sum ?? null };
   }
-  computeRowBatch(task.signals, bank, first, count, out, positions, (position) => {
-    if (shared !== null) Atomics.store(shared.progress, 0, position);
-    else context.emit({ position } satisfies ProgressEvent);
-    context.checkpoint(`${task.names[position]}, ${task.label}`);
+  computeRowBatch(task.signals, bank, first, count, out, positions, {
+    onChannelStart: (position) => {
+      if (shared !== null) Atomics.store(shared.progress, 0, position);
+      else context.emit({ position } satisfies ProgressEvent);
+      context.checkpoint(`${task.names[position]}, ${task.label}`);
+    },
   });
   return reply;
 }

@@ -9,18 +9,20 @@
  *    pool dispatch and result hand-over cost more than they save.
  * 2. Several sessions and at least as many sessions as jobs → `sessions` (coarsest unit, no
  *    per-channel synchronisation, each worker streams its own session).
- * 3. The full ROI power → `frequencies` with batches of ⌈n_freqs / jobs⌉ rows: each task sums its
+ * 3. Each channel's windows handed whole to the caller (`channelWindows`) → `channels`: a
+ *    task must compute every row of its channel.
+ * 4. The full ROI power → `frequencies` with batches of ⌈n_freqs / jobs⌉ rows: each task sums its
  *    rows of the ROI mean itself, in kernel memory, where `channels` must add every row to a
  *    shared sum in ROI order (measured faster for 8 and 16 channels, docs/parallelism.md).
- * 4. The calling thread computes (threads, `callerComputes`) → `frequencies` with batches of
+ * 5. The calling thread computes (threads, `callerComputes`) → `frequencies` with batches of
  *    ⌈n_freqs / jobs⌉ rows: one task per computing thread. `channels` with more channels than
  *    jobs needs `jobs` workers (the calling thread cannot hand out a task while it computes one),
  *    one more to start in a one-shot CLI run, which costs more than it saves end to end
  *    (docs/parallelism.md).
- * 5. ROI channels a multiple of the jobs, or at least AUTO_MIN_CHANNELS_PER_JOB per job →
+ * 6. ROI channels a multiple of the jobs, or at least AUTO_MIN_CHANNELS_PER_JOB per job →
  *    `channels` (one task per channel, all its frequencies share each block's signal FFT),
  *    unless keeping `jobs` channels' power rows in flight would exceed the memory budget.
- * 6. Otherwise → `frequencies` with batches of ⌈n_freqs / jobs⌉ rows, which balances uneven
+ * 7. Otherwise → `frequencies` with batches of ⌈n_freqs / jobs⌉ rows, which balances uneven
  *    channel counts (e.g. 3 channels on 2 cores) at the price of one extra signal FFT per batch.
  */
 import type { PoolOptions } from '../engine/pool.js';
@@ -44,9 +46,11 @@ export interface ProblemSize {
   nSessions: number;
   /**
    * What is made of the power: the ROI mean of full power rows (`roiPower`), the ROI mean of the
-   * event windows (`windows`), or every channel's power rows kept as they are (`channelPower`).
+   * event windows (`windows`), every channel's power rows kept as they are (`channelPower`), or
+   * each channel's event windows handed whole to the caller (`channelWindows`: several ROIs, or
+   * windows normalised per channel).
    */
-  output: 'roiPower' | 'windows' | 'channelPower';
+  output: 'roiPower' | 'windows' | 'channelPower' | 'channelWindows';
   /** What the run goes over: one recording (default), or a list of sessions (`sessions` allowed). */
   unit?: 'recording' | 'sessions';
 }
@@ -73,6 +77,9 @@ export function chooseStrategy(problem: ProblemSize, options: Pick<ResolvedParal
   }
   if (nSessions >= 2 && nSessions >= jobs) {
     return { strategy: 'sessions', batchSize: 1, reason: `${nSessions} sessions >= ${jobs} jobs` };
+  }
+  if (problem.output === 'channelWindows') {
+    return { strategy: 'channels', batchSize: null, reason: `each of the ${nChannels} channels' windows is used whole: one task per channel` };
   }
   if (problem.output === 'roiPower') {
     const batchSize = defaultFrequencyBatch(nFreqs, jobs);

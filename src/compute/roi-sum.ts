@@ -3,7 +3,8 @@
  * strategy): channel k is added only after channels 0…k−1, whatever order the tasks finish in,
  * and the last channel's addition divides by n_roi — the same order of operations as
  * `computeRowBatch` (channel-power.ts), hence bitwise identical results. Two ways to enforce the order:
- * - {@link OrderedRoiSum}: on one thread, buffering early arrivals (event windows, and processes);
+ * - {@link addChannelToRoiSum} on one thread, as the channels' results come back in channel order
+ *   (event windows, and processes);
  * - {@link addRowInTurn}: in worker threads on a shared sum, taking turns row by row with Atomics
  *   (full power, so that no channel's rows wait in a buffer).
  */
@@ -18,37 +19,11 @@ export interface RoiSumShape {
   source: 'power' | 'windows';
 }
 
-function addChannel(sum: Float64Array, shape: RoiSumShape, position: number, outputs: ChannelOutputs): void {
+/** Adds the channel at ROI `position` to the sum: its power or windows, z-scored, in ROI order. */
+export function addChannelToRoiSum(sum: Float64Array, shape: RoiSumShape, position: number, outputs: ChannelOutputs): void {
   const values = shape.source === 'power' ? outputs.power : outputs.windows;
   if (values === null) throw new Error(`channel outputs have no ${shape.source}`);
   accumulateZRows(sum, values, outputs.mean, outputs.std, shape.rowLength, roiDivisor(position, shape.nRoi));
-}
-
-/** Single-threaded ordered accumulation; early arrivals wait in a buffer. */
-export class OrderedRoiSum {
-  private next = 0;
-  private readonly pending = new Map<number, ChannelOutputs>();
-
-  /** @param sum output, zero-filled */
-  constructor(
-    readonly sum: Float64Array,
-    private readonly shape: RoiSumShape,
-  ) {}
-
-  /** Channel `position`'s rows (all frequencies) are final in `outputs` (any order, once each). */
-  add(position: number, outputs: ChannelOutputs): void {
-    this.pending.set(position, outputs);
-    for (let o = this.pending.get(this.next); o !== undefined; o = this.pending.get(this.next)) {
-      this.pending.delete(this.next);
-      addChannel(this.sum, this.shape, this.next, o);
-      this.next++;
-    }
-  }
-
-  /** Throws unless every channel was added. */
-  assertComplete(): void {
-    if (this.next !== this.shape.nRoi) throw new Error(`ROI sum incomplete: ${this.next} of ${this.shape.nRoi} channels`);
-  }
 }
 
 /** Shared state of a worker-side reduction of full power rows. */

@@ -1,8 +1,9 @@
 /**
  * A session stored as a directory of .npy files — the plain-numpy alternative to the lab's pickle:
  * `eeg.npy` (n_channels, n_times) any numeric dtype, C or Fortran order; `eeg_time.npy` (n_times,)
- * or (1, n_times); `nm_peak_times.npy`, `nm_sizes.npy` (n_events,); optional `meta.json`
- * {"rat_id", "session_date", "sfreq"}. Written by `np.save` in a few lines of Python.
+ * or (1, n_times); `nm_peak_times.npy`, `nm_sizes.npy` (n_events,); optional ITI control events
+ * `iti_peak_times.npy`, `iti_sizes.npy` (n_iti,); optional `meta.json` {"rat_id", "session_date",
+ * "sfreq"}. Written by `np.save` in a few lines of Python.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -48,6 +49,9 @@ export function openSessionDirectory(dir: string): SessionFile {
   const eegTime = readNpyFloat64(join(dir, 'eeg_time.npy'), { minDims: 1, maxDims: 2 }).data;
   const nmPeakTimes = readNpyFloat64(join(dir, 'nm_peak_times.npy'), { minDims: 1, maxDims: 2 }).data;
   const nmSizes = readNpyFloat64(join(dir, 'nm_sizes.npy'), { minDims: 1, maxDims: 2 }).data;
+  const hasIti = existsSync(join(dir, 'iti_peak_times.npy')) && existsSync(join(dir, 'iti_sizes.npy'));
+  const itiPeakTimes = hasIti ? readNpyFloat64(join(dir, 'iti_peak_times.npy'), { minDims: 1, maxDims: 2 }).data : undefined;
+  const itiSizes = hasIti ? readNpyFloat64(join(dir, 'iti_sizes.npy'), { minDims: 1, maxDims: 2 }).data : undefined;
   const nEvents: Record<string, number> = {};
   for (const s of nmSizes) nEvents[sizeLabel(s)] = (nEvents[sizeLabel(s)] ?? 0) + 1;
   const info: SessionInfo = {
@@ -61,7 +65,7 @@ export function openSessionDirectory(dir: string): SessionFile {
     durationSeconds: nTimes / sfreq,
     filePath: dir,
     arrays: {},
-    keys: ['eeg', 'eeg_time', 'nm_peak_times', 'nm_sizes'],
+    keys: ['eeg', 'eeg_time', 'nm_peak_times', 'nm_sizes', ...(hasIti ? ['iti_peak_times', 'iti_sizes'] : [])],
     unsupported: {},
   };
   const sessions = [info];
@@ -95,6 +99,7 @@ export function openSessionDirectory(dir: string): SessionFile {
         sfreq,
         nmPeakTimes,
         nmSizes,
+        ...(itiPeakTimes !== undefined && itiSizes !== undefined && { itiPeakTimes, itiSizes }),
         filePath: dir,
       };
     },

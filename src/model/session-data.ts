@@ -36,6 +36,10 @@ export interface SessionData extends EegMatrix {
   nmPeakTimes: Float64Array;
   /** Near-mistake sizes (1, 2, 3), shape (n_events,). */
   nmSizes: Float64Array;
+  /** ITI-matched control event times, s, shape (n_iti,), when the session has them. */
+  itiPeakTimes?: Float64Array;
+  /** ITI control event sizes (1, 2, 3), shape (n_iti,), when the session has them. */
+  itiSizes?: Float64Array;
   /** Source file of the session, if known. */
   filePath?: string;
 }

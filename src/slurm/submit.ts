@@ -3,7 +3,8 @@
  * array job and the aggregation job that depends on it, and record both job ids.
  */
 import { chmodSync, mkdirSync } from 'node:fs';
-import { resolveRoi, type RoiSpec } from '../analysis/roi.js';
+import { MAX_ELECTRODE } from '../analysis/roi.js';
+import { resolveSessionRois, type AnalysisOptions } from '../analysis/session.js';
 import { EegParallelError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { openSessionFile } from '../io/session-file.js';
@@ -52,12 +53,12 @@ function activeJobs(records: readonly SubmissionRecord[]): string[] {
   return [...states].filter(([, s]) => isActive(s.state)).map(([id, s]) => `${id} ${s.state}`);
 }
 
-export async function submitToSlurm(req: SubmitRequest, roi: RoiSpec, requestedRats: readonly string[] | undefined, dryRun: boolean): Promise<SubmitOutcome> {
+export async function submitToSlurm(req: SubmitRequest, options: AnalysisOptions, requestedRats: readonly string[] | undefined, dryRun: boolean): Promise<SubmitOutcome> {
   const rats = (await ratsOf(req.dataFile, requestedRats)).map(checkRatId);
   // Resolve the ROI of every rat now: an unknown rat in the electrode table fails here, not in the queue.
   for (const rat of rats) {
     try {
-      resolveRoi(roi, rat);
+      resolveSessionRois(options, rat, MAX_ELECTRODE);
     } catch (e) {
       if (e instanceof EegParallelError) throw new EegParallelError(e.code, `rat ${rat}: ${e.message} (leave it out with --rats)`);
       throw e;

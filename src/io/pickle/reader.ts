@@ -40,6 +40,12 @@ export async function readSessionData(src: ByteSource, info: SessionInfo, channe
     (['eeg_time', 'nm_peak_times', 'nm_sizes'] as const).map((k) => readArrayFloat64(src, required(info, k, name), tag(k))),
   );
   const eeg = await readRows(src, required(info, 'eeg', name), rows, tag('eeg'));
+  // ITI control events are optional: sessions without them analyse NM events only.
+  const itiRefs = [info.arrays['iti_peak_times'], info.arrays['iti_sizes']];
+  const [itiPeakTimes, itiSizes] =
+    itiRefs[0] !== undefined && itiRefs[1] !== undefined
+      ? await Promise.all([readArrayFloat64(src, itiRefs[0], tag('iti_peak_times')), readArrayFloat64(src, itiRefs[1], tag('iti_sizes'))])
+      : [undefined, undefined];
   const out: SessionData = {
     ratId: info.ratId,
     sessionDate: info.sessionDate,
@@ -51,6 +57,10 @@ export async function readSessionData(src: ByteSource, info: SessionInfo, channe
     nmPeakTimes: nmPeakTimes as Float64Array,
     nmSizes: nmSizes as Float64Array,
   };
+  if (itiPeakTimes !== undefined && itiSizes !== undefined) {
+    out.itiPeakTimes = itiPeakTimes as Float64Array;
+    out.itiSizes = itiSizes as Float64Array;
+  }
   if (channels !== undefined) out.loadedChannels = [...channels];
   if (info.filePath !== null) out.filePath = info.filePath;
   return out;
