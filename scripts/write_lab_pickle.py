@@ -4,7 +4,8 @@
     write_lab_pickle.py OUT.pkl SESSION_DIR [SESSION_DIR ...] [--protocol 4]
 
 Each SESSION_DIR holds eeg.npy (n_channels, n_times), eeg_time.npy, nm_peak_times.npy,
-nm_sizes.npy and meta.json {"rat_id", "session_date"}. As the lab's converter does, eeg is stored
+nm_sizes.npy, optionally iti_peak_times.npy and iti_sizes.npy, and meta.json {"rat_id",
+"session_date"}. As the lab's converter does, eeg is stored
 Fortran-ordered (the transpose of an HDF5 (n_times, n_channels) array), eeg_time as (1, n_times),
 sizes as floats and ids as str. Used by the benchmarks to turn eeg-parallel's seeded synthetic
 sessions into the exact file layout the Python pipeline reads.
@@ -15,6 +16,12 @@ import pickle
 import sys
 
 import numpy as np
+
+
+def optional(d, name):
+    """An optional event array (ITI control events): empty when the directory lacks it."""
+    path = os.path.join(d, name)
+    return np.load(path).astype(np.float64) if os.path.exists(path) else np.zeros(0)
 
 
 def load(d):
@@ -29,8 +36,8 @@ def load(d):
         "eeg_time": times,
         "nm_peak_times": np.load(os.path.join(d, "nm_peak_times.npy")).astype(np.float64),
         "nm_sizes": np.load(os.path.join(d, "nm_sizes.npy")).astype(np.float64),
-        "iti_peak_times": np.zeros(0),
-        "iti_sizes": np.zeros(0),
+        "iti_peak_times": optional(d, "iti_peak_times.npy"),
+        "iti_sizes": optional(d, "iti_sizes.npy"),
         "velocity_trace": np.zeros(0),
         "velocity_time": np.zeros(0),
         "file_path": f"/synthetic/{meta['rat_id']}/{meta['session_date']}.h5",

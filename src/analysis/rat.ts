@@ -71,6 +71,28 @@ export interface RatAnalysis {
 /** Called after each session of a rat: done or failed. */
 export type SessionProgress = (event: { index: number; ok: boolean; reason?: string; analysis?: SessionAnalysis }) => void;
 
+/** How {@link analyzeRat} runs. */
+export interface RatRun {
+  /** Called after each session, in file order, before its windows may be released. */
+  onSession?: SessionProgress;
+  /** The run plan (default {@link planRatRun}). */
+  plan?: RunPlan;
+  /**
+   * Keep every session's windows in the result (default true). A long run that writes each
+   * session as it is analysed (onSession) releases them once pooled: the rat's memory then holds
+   * the means, not every event window of every session.
+   */
+  keepSessionWindows?: boolean;
+}
+
+const NO_WINDOWS = new Float64Array(0);
+
+/** The analysis with its windows released (length 0): means, counts and theta stay. */
+function withoutWindows(a: SessionAnalysis): SessionAnalysis {
+  const rois = a.rois.map((r) => ({ ...r, groups: r.groups.map((g) => ({ ...g, windows: NO_WINDOWS })) }));
+  return { ...a, rois, sizes: rois[0]?.groups.filter((g) => g.events === 'nm') ?? [], roiPower: null };
+}
+
 /**
  * The run plan of a rat's sessions: `sessions` (requested, or chosen by `auto` for this many
  * sessions) runs whole sessions in workers; otherwise each session runs with the plan of one
@@ -105,16 +127,16 @@ export function planRatRun(sessions: Iterable<SessionRef> | AsyncIterable<Sessio
  *
  * @param sessions the rat's sessions: in memory, or references into a session file read (ROI
  *   channels only) where each session is analysed; a session that cannot be read is a failure
- * @param plan how it runs; by default {@link planRatRun}
+ * @param run how it runs ({@link RatRun})
  * @throws NoUsableSessionError when no session succeeds
  */
 export async function analyzeRat(
   ratId: string,
   sessions: Iterable<SessionRef> | AsyncIterable<SessionRef>,
   options: AnalysisOptions,
-  onSession?: SessionProgress,
-  plan: RunPlan = planRatRun(sessions, options),
+  run: RatRun = {},
 ): Promise<RatAnalysis> {
+  const { onSession, plan = planRatRun(sessions, options), keepSessionWindows = true } = run;
   const outcomes = analyzeSessions(sessions, options, plan);
   const done: SessionAnalysis[] = [];
   const failed: FailedSession[] = [];
@@ -139,8 +161,8 @@ export async function analyzeRat(
     reference ??= analysis;
     for (const r of analysis.rois) pools.add(`roi ${r.key}`, r.roi.label, index, r.groups);
     for (const e of analysis.electrodes ?? []) pools.add(`electrode ${e.electrode}`, `e${e.electrode}`, index, e.groups);
-    done.push(analysis);
     onSession?.({ index, ok: true, analysis });
+    done.push(keepSessionWindows ? analysis : withoutWindows(analysis));
   }
   if (reference === null) throw new NoUsableSessionError(ratId, failed);
   const rois = [...pools.entries('roi ')].map(([key, { label, groups }]) => ({ key, label, groups }));

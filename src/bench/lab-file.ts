@@ -24,6 +24,8 @@ export async function writeSyntheticLabFile(path: string, sessions: SyntheticSes
     await writeNpy(join(dir, 'eeg_time.npy'), s.eegTime, [s.nTimes]);
     await writeNpy(join(dir, 'nm_peak_times.npy'), s.nmPeakTimes, [s.nmPeakTimes.length]);
     await writeNpy(join(dir, 'nm_sizes.npy'), s.nmSizes, [s.nmSizes.length]);
+    await writeNpy(join(dir, 'iti_peak_times.npy'), s.itiPeakTimes!, [s.itiPeakTimes!.length]);
+    await writeNpy(join(dir, 'iti_sizes.npy'), s.itiSizes!, [s.itiSizes!.length]);
     writeFileSync(join(dir, 'meta.json'), JSON.stringify({ rat_id: s.ratId, session_date: s.sessionDate }));
     dirs.push(dir);
   }

@@ -5,6 +5,7 @@
  * user did not give.
  */
 import type { Command } from 'commander';
+import { resolve } from 'node:path';
 import type { EventKind } from '../analysis/events.js';
 import { BASELINE_MODES, NORMALIZE_MODES, type BaselineMode, type NormalizeMode } from '../analysis/normalize.js';
 import { roiNames, type RoiSpec } from '../analysis/roi.js';
@@ -148,4 +149,13 @@ export function analysisArgs(opts: AnalysisCliOptions, strategies: readonly Stra
     ...(opts.saveRoiPower ? ['--save-roi-power'] : []),
     ...(opts.plots ? [] : ['--no-plots']),
   ];
+}
+
+/**
+ * What identifies an analysis: its options except how it runs (every strategy gives the same
+ * bits) and the data file's absolute path, as one string.
+ */
+export function analysisKey(options: AnalysisOptions, dataFile: string): string {
+  const { strategy: _s, jobs: _j, backend: _b, batchSize: _bs, maxMemoryBytes: _m, workerHeapLimitMb: _h, callerComputes: _c, ...rest } = options;
+  return JSON.stringify({ data: resolve(dataFile), ...rest });
 }

@@ -5,16 +5,16 @@
  */
 import type { Command } from 'commander';
 import { basename, join } from 'node:path';
-import { analyzeRat, crossRatAnalysis } from '../analysis/rat.js';
+import { analyzeRat, crossRatAnalysis, type RatAnalysis, type SessionProgress } from '../analysis/rat.js';
 import { analyzeSession, planSessionRun, resolveSessionRois, type AnalysisOptions } from '../analysis/session.js';
 import { thetaSelection } from '../analysis/theta.js';
 import type { RunPlan } from '../compute/plan.js';
 import { sharedPool } from '../engine/pool.js';
 import { EegParallelError, InvalidParameterError } from '../errors.js';
-import { openSessionFile, type SessionFile } from '../io/session-file.js';
+import { openSessionFile, type SessionFile, type SessionInfo } from '../io/session-file.js';
 import { closeSessionFiles, type SessionRef } from '../io/session-refs.js';
-import { findRatDirs, readRatResults, writeCrossRatResults, writeRatResults, writeSessionResults, type RunContext } from '../results/result-files.js';
-import { addAnalysisOptions, parseAnalysisOptions, type AnalysisCliOptions } from './analysis-options.js';
+import { findRatDirs, readRatResults, storedAnalysisKey, writeCrossRatResults, writeRatResults, writeSessionResults, type RunContext } from '../results/result-files.js';
+import { addAnalysisOptions, analysisKey, parseAnalysisOptions, type AnalysisCliOptions } from './analysis-options.js';
 import { parseInteger } from './parse.js';
 
 const ANALYSIS_STRATEGIES = ['sequential', 'channels', 'frequencies', 'auto'] as const;
@@ -144,52 +144,25 @@ export function registerAnalysisCommands(program: Command): void {
       }
     });
 
-  const rat = program.command('analyze-rat').description('analyse every session of one rat (file order), pooled per NM size');
+  const rat = program.command('analyze-rat').description('analyse every session of one rat (file order), pooled per events kind and size');
   addCommandOptions(rat, RAT_STRATEGIES)
     .requiredOption('--rat <ID>', 'rat id as in the file')
     .action(async (opts: AnalysisCommandOptions & { rat: string }) => {
-      const started = performance.now();
       const options = parseAnalysisOptions(opts, RAT_STRATEGIES);
       const file = await openSessionFile(opts.data);
-      let refs: SessionRef[];
+      let infos: SessionInfo[];
       try {
-        const infos = file.sessionsOfRat(opts.rat);
-        // One ROI resolution per rat (the electrode table maps by rat; the channels a session
-        // lacks are reported by its analysis); each session is then read where it is analysed,
-        // its ROIs' channels only.
-        const maxChannels = Math.max(...infos.map((i) => i.nChannels));
-        const channels = resolveSessionRois(options, opts.rat, maxChannels).channels;
-        refs = infos.map((info) => ({ index: info.index, file: { path: opts.data, channels: channels.filter((c) => c < info.nChannels), nTimes: info.nTimes } }));
+        infos = file.sessionsOfRat(opts.rat);
       } finally {
         await file.close();
       }
-      // Each session's results are written as soon as it is analysed, while the next sessions are
-      // computed (the writes wait on fsync, not on the CPU); the rat's own files come last.
-      const sessionWrites: Promise<void>[] = [];
-      const writeFailures: unknown[] = [];
       try {
-        const result = await analyzeRat(opts.rat, refs, options, (event) => {
-          process.stderr.write(
-            event.ok
-              ? `session ${event.index}: ${groupCounts(event.analysis!.rois[0]?.groups ?? [])}\n`
-              : `session ${event.index}: skipped: ${event.reason}\n`,
-          );
-          if (event.ok) {
-            const dir = join(opts.outputDir, `session_${event.index}`);
-            const write = writeSessionResults(dir, event.analysis!, contextOf(opts.data, options, started, []));
-            sessionWrites.push(write.catch((e: unknown) => void writeFailures.push(e)));
-          }
-        });
-        await Promise.all(sessionWrites);
-        if (writeFailures.length > 0) throw writeFailures[0];
-        const figures = opts.plots ? await (await figuresModule()).writeRatFigures(opts.outputDir, result) : [];
-        await writeRatResults(opts.outputDir, result, contextOf(opts.data, options, started, figures), false);
+        const result = await runRat(opts.data, opts.rat, infos, options, opts.outputDir, opts.plots, (line) => process.stderr.write(line + '\n'));
         process.stdout.write(
           `rat ${opts.rat}: ${result.sessions.length} sessions analysed, ${result.failed.length} skipped; ` +
             `${(result.rois[0]?.groups ?? []).map((s) => `${s.events} size ${s.label}: ${s.nEvents} events from ${s.nSessions} sessions`).join('; ')} → ${opts.outputDir}\n`,
         );
       } finally {
-        await Promise.all(sessionWrites); // never left half-done when the analysis fails
         await closeSessionFiles();
       }
     });
@@ -200,23 +173,154 @@ export function registerAnalysisCommands(program: Command): void {
     .requiredOption('--output-dir <DIR>', 'directory holding one analyze-rat result per subdirectory')
     .option('--no-plots', 'do not draw figures')
     .action(async (opts: { outputDir: string; plots: boolean }) => {
-      const dirs = findRatDirs(opts.outputDir).filter((d) => !d.endsWith('cross_rat'));
-      if (dirs.length === 0) throw new InvalidParameterError(`no complete analyze-rat results under '${opts.outputDir}'`);
-      const rats = dirs.map(readRatResults);
-      const first = rats[0]!;
-      for (const r of rats) {
-        if (r.freqs.length !== first.freqs.length || r.freqs.some((f, i) => f !== first.freqs[i]) || r.windowTimes.length !== first.windowTimes.length) {
-          throw new InvalidParameterError(`rat ${r.ratId} (${r.dir}) was analysed with other frequencies or windows than rat ${first.ratId}; cannot average`);
-        }
-      }
-      const cross = crossRatAnalysis(rats);
-      const parameters = first.parameters as { theta_band?: [number, number]; theta_window?: [number, number] };
-      const theta = thetaSelection(first.freqs, first.windowTimes, parameters.theta_band, parameters.theta_window);
-      const outDir = join(opts.outputDir, 'cross_rat');
-      const firstRoi = cross.rois[0];
-      const nmMeans = firstRoi?.groups.filter((g) => g.events === 'nm') ?? [];
-      const figures = opts.plots && firstRoi !== undefined ? await (await figuresModule()).writeCrossRatFigures(outDir, nmMeans, first.freqs, first.windowTimes, firstRoi.label) : [];
-      await writeCrossRatResults(outDir, cross, rats, theta, figures);
-      process.stdout.write(`${rats.length} rats: ${(firstRoi?.groups ?? []).map((s) => `${s.events} size ${s.label}: ${s.nRats} rats`).join('; ')} → ${outDir}\n`);
+      const summary = await aggregateRats(opts.outputDir, opts.plots);
+      process.stdout.write(summary + '\n');
     });
+
+  const all = program
+    .command('analyze-all')
+    .description('analyse every rat of the file into DIR/rat_<id>/ (complete rats with the same options are kept), then aggregate into DIR/cross_rat/');
+  addCommandOptions(all, RAT_STRATEGIES)
+    .option('--rats <ID,...>', 'only these rats (default: every rat in the file)')
+    .action(async (opts: AnalysisCommandOptions & { rats?: string }) => {
+      const options = parseAnalysisOptions(opts, RAT_STRATEGIES);
+      await analyzeAll(opts, options);
+    });
+}
+
+/**
+ * Analyses one rat: each session is read where it is analysed (its ROIs' channels only) and
+ * written as soon as it is analysed, while the next sessions compute; the rat's own files come
+ * last, results.json with the options' key ({@link analysisKey}) last of all.
+ *
+ * @param say receives one line per session (done or skipped)
+ */
+async function runRat(
+  data: string,
+  ratId: string,
+  infos: readonly SessionInfo[],
+  options: AnalysisOptions,
+  outputDir: string,
+  plots: boolean,
+  say: (line: string) => void,
+): Promise<RatAnalysis> {
+  const started = performance.now();
+  // One ROI resolution per rat (the electrode table maps by rat; the channels a session lacks are
+  // reported by its analysis).
+  const maxChannels = Math.max(...infos.map((i) => i.nChannels));
+  const channels = resolveSessionRois(options, ratId, maxChannels).channels;
+  const refs: SessionRef[] = infos.map((info) => ({ index: info.index, file: { path: data, channels: channels.filter((c) => c < info.nChannels), nTimes: info.nTimes } }));
+  const context = (figures: string[]): RunContext => ({ ...contextOf(data, options, started, figures), analysisKey: analysisKey(options, data) });
+  const sessionWrites: Promise<void>[] = [];
+  const writeFailures: unknown[] = [];
+  try {
+    const onSession: SessionProgress = (event) => {
+      say(event.ok ? `session ${event.index}: ${groupCounts(event.analysis!.rois[0]?.groups ?? [])}` : `session ${event.index}: skipped: ${event.reason}`);
+      if (event.ok) {
+        const write = writeSessionResults(join(outputDir, `session_${event.index}`), event.analysis!, context([]));
+        sessionWrites.push(write.catch((e: unknown) => void writeFailures.push(e)));
+      }
+    };
+    const result = await analyzeRat(ratId, refs, options, { onSession, keepSessionWindows: false });
+    await Promise.all(sessionWrites);
+    if (writeFailures.length > 0) throw writeFailures[0];
+    const figures = plots ? await (await figuresModule()).writeRatFigures(outputDir, result) : [];
+    await writeRatResults(outputDir, result, context(figures), false);
+    return result;
+  } finally {
+    await Promise.all(sessionWrites); // never left half-done when the analysis fails
+  }
+}
+
+/**
+ * Cross-rat means of complete rat results, written to `outputDir/cross_rat`: of `ratDirs`, or of
+ * every complete rat result under `outputDir`. Returns a one-line summary.
+ */
+async function aggregateRats(outputDir: string, plots: boolean, ratDirs?: readonly string[]): Promise<string> {
+  const dirs = ratDirs ?? findRatDirs(outputDir).filter((d) => !d.endsWith('cross_rat'));
+  if (dirs.length === 0) throw new InvalidParameterError(`no complete analyze-rat results under '${outputDir}'`);
+  const rats = dirs.map(readRatResults);
+  const first = rats[0]!;
+  for (const r of rats) {
+    if (r.freqs.length !== first.freqs.length || r.freqs.some((f, i) => f !== first.freqs[i]) || r.windowTimes.length !== first.windowTimes.length) {
+      throw new InvalidParameterError(`rat ${r.ratId} (${r.dir}) was analysed with other frequencies or windows than rat ${first.ratId}; cannot average`);
+    }
+  }
+  const cross = crossRatAnalysis(rats);
+  const parameters = first.parameters as { theta_band?: [number, number]; theta_window?: [number, number] };
+  const theta = thetaSelection(first.freqs, first.windowTimes, parameters.theta_band, parameters.theta_window);
+  const outDir = join(outputDir, 'cross_rat');
+  const firstRoi = cross.rois[0];
+  const nmMeans = firstRoi?.groups.filter((g) => g.events === 'nm') ?? [];
+  const figures = plots && firstRoi !== undefined ? await (await figuresModule()).writeCrossRatFigures(outDir, nmMeans, first.freqs, first.windowTimes, firstRoi.label) : [];
+  await writeCrossRatResults(outDir, cross, rats, theta, figures);
+  return `${rats.length} rats: ${(firstRoi?.groups ?? []).map((s) => `${s.events} size ${s.label}: ${s.nRats} rats`).join('; ')} → ${outDir}`;
+}
+
+/**
+ * `analyze-all`: every rat (or `--rats`) into DIR/rat_<id>/, skipping rats whose results are
+ * complete and were made with the same options; a rat that fails is reported and skipped; then
+ * the cross-rat means. A progress bar with ETA on a terminal, one line per rat otherwise.
+ */
+async function analyzeAll(opts: AnalysisCommandOptions & { rats?: string }, options: AnalysisOptions): Promise<void> {
+  const file = await openSessionFile(opts.data);
+  let rats: { ratId: string; infos: SessionInfo[] }[];
+  try {
+    const present = file.ratIds();
+    const wanted = opts.rats === undefined ? present : opts.rats.split(',').map((r) => r.trim());
+    const unknown = wanted.filter((r) => !present.includes(r));
+    if (unknown.length > 0) throw new InvalidParameterError(`--rats: ${unknown.join(', ')} not in ${opts.data}; rats present: ${present.join(', ')}`);
+    rats = wanted.map((ratId) => ({ ratId, infos: file.sessionsOfRat(ratId) }));
+  } finally {
+    await file.close();
+  }
+  const key = analysisKey(options, opts.data);
+  const progress = await progressReporter(rats.reduce((n, r) => n + r.infos.length, 0));
+  const done: string[] = [];
+  const kept: string[] = [];
+  const failed: { ratId: string; reason: string }[] = [];
+  try {
+    for (const { ratId, infos } of rats) {
+      const dir = join(opts.outputDir, `rat_${ratId}`);
+      if (storedAnalysisKey(dir) === key) {
+        kept.push(ratId);
+        progress.advance(infos.length, `rat ${ratId}: complete, kept`);
+        continue;
+      }
+      try {
+        await runRat(opts.data, ratId, infos, options, dir, opts.plots, (line) => progress.advance(1, `rat ${ratId} ${line}`));
+        done.push(ratId);
+      } catch (e) {
+        if (!(e instanceof EegParallelError)) throw e;
+        failed.push({ ratId, reason: e.message });
+        progress.note(`rat ${ratId}: failed: ${e.message}`);
+      }
+    }
+  } finally {
+    progress.stop();
+    await closeSessionFiles();
+  }
+  // The cross-rat means of this run's rats: other rat directories under DIR may hold other analyses.
+  const ratDirs = rats.filter((r) => done.includes(r.ratId) || kept.includes(r.ratId)).map((r) => join(opts.outputDir, `rat_${r.ratId}`));
+  const summary = ratDirs.length > 0 ? await aggregateRats(opts.outputDir, opts.plots, ratDirs) : 'no rat could be analysed';
+  process.stdout.write(
+    `${done.length} rats analysed, ${kept.length} kept from an earlier run, ${failed.length} failed` +
+      `${failed.map((f) => `\n  rat ${f.ratId}: ${f.reason}`).join('')}\n${summary}\n`,
+  );
+  if (done.length + kept.length === 0) throw new EegParallelError('no-usable-rat', `no rat of ${opts.data} could be analysed`);
+}
+
+/** Sessions done out of the total, with an ETA: a bar on a terminal, lines otherwise. */
+async function progressReporter(total: number): Promise<{ advance(n: number, line: string): void; note(line: string): void; stop(): void }> {
+  if (!process.stderr.isTTY) {
+    return { advance: (_n, line) => process.stderr.write(line + '\n'), note: (line) => process.stderr.write(line + '\n'), stop: () => {} };
+  }
+  const { SingleBar, Presets } = await import('cli-progress');
+  const bar = new SingleBar({ format: 'sessions {bar} {value}/{total} | ETA {eta_formatted} | {line}', stream: process.stderr, hideCursor: true }, Presets.shades_classic);
+  bar.start(total, 0, { line: '' });
+  return {
+    advance: (n, line) => bar.increment(n, { line }),
+    note: (line) => bar.update({ line }),
+    stop: () => bar.stop(),
+  };
 }

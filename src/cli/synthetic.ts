@@ -46,6 +46,8 @@ export function registerSynthetic(program: Command): void {
       await writeNpy(join(dir, 'eeg_time.npy'), s.eegTime, [s.nTimes]);
       await writeNpy(join(dir, 'nm_peak_times.npy'), s.nmPeakTimes, [s.nmPeakTimes.length]);
       await writeNpy(join(dir, 'nm_sizes.npy'), s.nmSizes, [s.nmSizes.length]);
+      await writeNpy(join(dir, 'iti_peak_times.npy'), s.itiPeakTimes!, [s.itiPeakTimes!.length]);
+      await writeNpy(join(dir, 'iti_sizes.npy'), s.itiSizes!, [s.itiSizes!.length]);
       await writeFileAtomic(join(dir, 'meta.json'), JSON.stringify({ rat_id: s.ratId, session_date: s.sessionDate, sfreq: s.sfreq }) + '\n');
       process.stdout.write(`synthetic session: ${s.nChannels} channels × ${s.nTimes} samples at ${s.sfreq} Hz, ${s.nmPeakTimes.length} events → ${dir}\n`);
     });

@@ -30,6 +30,8 @@ export interface RunContext {
   totalSeconds: number;
   /** Figure files written into the directory (names). */
   figures: string[];
+  /** What identifies the analysis options (a rat result made with the same key is complete for a rerun). */
+  analysisKey?: string;
 }
 
 function rows(data: Float64Array, rowLength: number): number[][] {
@@ -227,6 +229,7 @@ export async function writeRatResults(dir: string, rat: RatAnalysis, context: Ru
     kind: 'rat',
     version: VERSION,
     complete: true,
+    analysis_key: context.analysisKey ?? null,
     rat_id: rat.ratId,
     data_file: context.dataFile,
     roi: { spec: first.roi.spec, label: first.roi.label, channels: first.roi.channels, electrodes: first.roi.electrodes },
@@ -275,6 +278,16 @@ export function isCompleteRatDir(dir: string): boolean {
     return json.kind === 'rat' && json.complete === true;
   } catch {
     return false;
+  }
+}
+
+/** The analysis key of a complete rat directory, or null (none, incomplete or unreadable). */
+export function storedAnalysisKey(dir: string): string | null {
+  if (!isCompleteRatDir(dir)) return null;
+  try {
+    return (JSON.parse(readFileSync(join(dir, RESULTS_FILE), 'utf8')) as { analysis_key?: string | null }).analysis_key ?? null;
+  } catch {
+    return null;
   }
 }
 

@@ -20,6 +20,8 @@ export interface SyntheticSessionOptions {
   sfreq?: number;
   /** NM events, default 50, uniform in [10 s, T − 10 s] (clamped for short sessions). */
   nEvents?: number;
+  /** ITI control events, default as many as NM events, at uniform times, with no burst. */
+  nItiEvents?: number;
   /** Add a theta burst after each event, growing with its size (default false). */
   thetaBursts?: boolean;
   /** Default "9151" (a rat of the lab's electrode table). */
@@ -43,7 +45,7 @@ function checkInt(name: string, value: number, min: number): number {
 /**
  * A synthetic session: per channel `0.5·sin(2π·4t) + 0.3·sin(2π·8t) + 0.2·sin(2π·15t) + 0.1·noise`
  * (standard normal noise, independent per channel), event times sorted ascending with sizes
- * drawn from {1, 2, 3}; with `thetaBursts`, `0.4·size·sin(2π·6(t − t_e))·exp(−(t − t_e − 0.25)²/(2·0.1²))`
+ * drawn from {1, 2, 3}, and as many ITI control events drawn the same way; with `thetaBursts`, `0.4·size·sin(2π·6(t − t_e))·exp(−(t − t_e − 0.25)²/(2·0.1²))`
  * is added to every channel after each event t_e.
  */
 export function syntheticSession(options: SyntheticSessionOptions = {}): SessionData {
@@ -51,6 +53,7 @@ export function syntheticSession(options: SyntheticSessionOptions = {}): Session
   const nChannels = checkInt('nChannels', options.nChannels ?? 8, 1);
   const nTimes = checkInt('nTimes', options.nTimes ?? 20_000, 1);
   const nEvents = checkInt('nEvents', options.nEvents ?? 50, 0);
+  const nItiEvents = checkInt('nItiEvents', options.nItiEvents ?? nEvents, 0);
   const sfreq = options.sfreq ?? DEFAULT_SFREQ;
   if (!Number.isFinite(sfreq) || sfreq <= 0) throw new InvalidParameterError(`sfreq must be > 0, got ${sfreq}`);
   if (!Number.isInteger(seed)) throw new InvalidParameterError(`seed must be an integer, got ${seed}`);
@@ -99,6 +102,11 @@ export function syntheticSession(options: SyntheticSessionOptions = {}): Session
     }
   }
 
+  // Drawn last, so that the EEG and the NM events are the same with or without them.
+  const itiTimes = Array.from({ length: nItiEvents }, () => margin + uniformFloat64(rng) * (duration - 2 * margin)).sort((a, b) => a - b);
+  const itiPeakTimes = Float64Array.from(itiTimes);
+  const itiSizes = Float64Array.from(itiTimes, () => 1 + Math.floor(uniformFloat64(rng) * 3));
+
   return {
     ratId: options.ratId ?? '9151',
     sessionDate: options.sessionDate ?? '000000',
@@ -109,5 +117,7 @@ export function syntheticSession(options: SyntheticSessionOptions = {}): Session
     sfreq,
     nmPeakTimes,
     nmSizes,
+    itiPeakTimes,
+    itiSizes,
   };
 }
