@@ -21,6 +21,7 @@ await build({
     // Handler modules: workers import them by URL (engine/handlers.ts), as siblings of the worker.
     'dist/src/compute/channel-tasks.js',
     'dist/src/analysis/session-tasks.js',
+    'dist/src/compute/permutation-tasks.js',
     'dist/src/bench/child.js',
     'dist/src/bench/ceiling-worker.js',
   ],

@@ -83,6 +83,11 @@ export {
 
 export { computeTfrPower, planTfrRun } from './analysis/tfr.js';
 
+// Statistics (docs/method.md §8.3).
+export { permutationClusterTest, type ClusterTestOptions, type ClusterTestResult, type ClusterTestCluster } from './compute/permutation-runs.js';
+export { DEFAULT_N_PERMUTATIONS, DEFAULT_SEED, type ClusterShape, type Tail } from './compute/cluster-test.js';
+export { ttest1samp, lstsqSlope, type TTestResult } from './compute/ttest.js';
+
 // Parallelism.
 export {
   resolveParallelOptions,
