@@ -6,6 +6,7 @@ import { InvalidParameterError } from '../errors.js';
 import { runChannelJobs } from '../compute/channel-runs.js';
 import type { ParallelOptions } from '../compute/options.js';
 import { planRun, type RunPlan } from '../compute/plan.js';
+import { assertFiniteChannels } from './session-checks.js';
 
 /**
  * Power like MNE `tfr_array_morlet(data[None], …, output='power')[0]`, bitwise identical for
@@ -15,6 +16,7 @@ import { planRun, type RunPlan } from '../compute/plan.js';
  * @param params sampling rate, frequencies (Hz), cycles and zero-mean flag
  * @param plan how it runs; by default planned from `parallel` ({@link planTfrRun})
  * @returns power, shape (n_channels, n_freqs, n_times), C order
+ * @throws NonFiniteDataError naming the first channel and sample holding NaN or ±Inf
  */
 export async function computeTfrPower(
   data: Float64Array,
@@ -27,6 +29,8 @@ export async function computeTfrPower(
     throw new InvalidParameterError(`data of ${data.length} values cannot be split into ${nChannels} channels`);
   }
   const nTimes = data.length / nChannels;
+  // MNE would give all-NaN rows for a NaN anywhere in a channel; refuse it, naming where.
+  assertFiniteChannels({ nChannels, nTimes, eeg: data }, Array.from({ length: nChannels }, (_, c) => c));
   const bank = createWaveletBank(params, nTimes);
   const nFreqs = params.freqs.length;
   const runPlan = plan ?? planTfrRun(nChannels, nFreqs, nTimes, parallel);

@@ -237,7 +237,12 @@ async function runRat(
  * every complete rat result under `outputDir`. Returns a one-line summary.
  */
 async function aggregateRats(outputDir: string, plots: boolean, ratDirs?: readonly string[]): Promise<string> {
-  const dirs = ratDirs ?? findRatDirs(outputDir).filter((d) => !d.endsWith('cross_rat'));
+  let dirs = ratDirs;
+  if (dirs === undefined) {
+    const found = findRatDirs(outputDir);
+    if (found.incomplete.length > 0) process.stderr.write(`eeg-parallel: skipping rat directories without results (interrupted runs?): ${found.incomplete.join(', ')}\n`);
+    dirs = found.complete;
+  }
   if (dirs.length === 0) throw new InvalidParameterError(`no complete analyze-rat results under '${outputDir}'`);
   const rats = dirs.map(readRatResults);
   const first = rats[0]!;

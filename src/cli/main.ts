@@ -11,7 +11,7 @@ import { registerSynthetic } from './synthetic.js';
 import { VERSION } from '../version.js';
 import { shutdownPools } from '../engine/pool.js';
 
-import { EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK } from './exit-codes.js';
+import { EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK, EXIT_VALIDATION_FAILED } from './exit-codes.js';
 import { registerTest } from './benchmark.js';
 
 function buildProgram(setExitCode: (code: number) => void): Command {
@@ -21,7 +21,8 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .description('Event-locked theta time-frequency power from multichannel EEG, MNE-exact and parallel')
     .version(VERSION)
     .exitOverride()
-    .showHelpAfterError('(run with --help for usage)');
+    // Commander's own errors (unknown or missing option) as one line, like every other error.
+    .configureOutput({ outputError: (text, write) => write(`eeg-parallel: ${text.trim()} (run with --help for usage)\n`) });
   registerTfr(program);
   registerAnalysisCommands(program);
   registerTest(program, setExitCode);
@@ -39,10 +40,41 @@ function stopOnSignal(signal: NodeJS.Signals): void {
   void shutdownPools(true).finally(() => process.exit(EXIT_INTERRUPTED));
 }
 
+export const DEBUG_ENV = 'EEG_PARALLEL_DEBUG';
+
+/**
+ * A bug (not a user error): one line and how to get the stack, or the stack itself with
+ * EEG_PARALLEL_DEBUG=1.
+ */
+export function reportInternalError(e: unknown): void {
+  if (process.env[DEBUG_ENV] === '1') {
+    process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    return;
+  }
+  const message = (e instanceof Error ? e.message : String(e)).split('\n')[0];
+  process.stderr.write(`eeg-parallel: internal error: ${message} — please report it (run with ${DEBUG_ENV}=1 for the stack)\n`);
+}
+
+/** Output closed by its reader (`eeg-parallel inspect … | head -1`): stop quietly. */
+function exitOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(EXIT_OK);
+    throw e;
+  });
+}
+
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   let exitCode = EXIT_OK;
   const program = buildProgram((code) => (exitCode = code));
+  exitOnClosedPipe(process.stdout);
+  // A bug thrown outside the command's promise (an event handler) is reported like any other.
+  const onBug = (e: unknown): void => {
+    reportInternalError(e);
+    process.exit(EXIT_VALIDATION_FAILED);
+  };
+  process.on('uncaughtException', onBug);
+  process.on('unhandledRejection', onBug);
   process.once('SIGINT', stopOnSignal);
   process.once('SIGTERM', stopOnSignal);
   try {
@@ -59,7 +91,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`eeg-parallel: error: ${e.message}\n`);
       return EXIT_BAD_INPUT;
     }
-    throw e;
+    reportInternalError(e);
+    return EXIT_VALIDATION_FAILED;
   } finally {
     await shutdownPools();
   }

@@ -20,6 +20,7 @@ import { buildIndex } from './pickle/session-index.js';
 import { fileSource, type ByteSource } from './pickle/source.js';
 import type { SessionInfo } from './pickle/types.js';
 import { scanPickle, type ScanOptions } from './pickle/vm.js';
+import { checkInputPath } from './files.js';
 import { openSessionDirectory } from './session-dir.js';
 import type { SessionFile } from './session-source.js';
 
@@ -100,6 +101,7 @@ export async function openSessionSource(src: ByteSource, scan?: ScanOptions): Pr
  */
 export async function openSessionFile(path: string, options: OpenSessionFileOptions = {}): Promise<SessionFile> {
   const useCache = options.useCache ?? true;
+  if (checkInputPath(path, true)) return openSessionDirectory(path);
   let fh: FileHandle;
   try {
     fh = await open(path, 'r');

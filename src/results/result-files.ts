@@ -334,13 +334,30 @@ export function readRatResults(dir: string): StoredRat {
   return { ratId: json.rat_id, dir, roiLabel: json.roi.label, freqs, windowTimes, sizes, rois, electrodes, parameters: json.parameters ?? {} };
 }
 
-/** Complete rat directories directly under `dir`, in rat-id order. */
-export function findRatDirs(dir: string): string[] {
+/**
+ * Complete rat directories directly under `dir`, in rat-id order, and the `rat_*` directories
+ * without a results.json (interrupted runs).
+ *
+ * @throws SessionDataError for a results.json that cannot be read or parsed: a rat is never
+ *   dropped silently
+ */
+export function findRatDirs(dir: string): { complete: string[]; incomplete: string[] } {
   if (!existsSync(dir)) throw new SessionDataError(`output directory '${dir}' does not exist`);
-  return readdirSync(dir, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && isCompleteRatDir(join(dir, d.name)))
-    .map((d) => join(dir, d.name))
-    .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  const byId = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true });
+  const subdirs = readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => join(dir, d.name));
+  for (const d of subdirs) {
+    const path = join(d, RESULTS_FILE);
+    if (!existsSync(path)) continue;
+    try {
+      JSON.parse(readFileSync(path, 'utf8'));
+    } catch (e) {
+      throw new SessionDataError(`${path} is not valid JSON (${(e as Error).message}); rerun that rat or remove its directory`);
+    }
+  }
+  return {
+    complete: subdirs.filter(isCompleteRatDir).sort(byId),
+    incomplete: subdirs.filter((d) => basename(d).startsWith('rat_') && !existsSync(join(d, RESULTS_FILE))).sort(byId),
+  };
 }
 
 /** Mean and standard error (std with ddof 1 / √n; NaN for one value) of values. */

@@ -21,7 +21,7 @@ export interface SubmitPlan {
 
 /** Complete rat result directories `aggregate` would read. */
 export function completeRatDirs(outputDir: string): string[] {
-  return existsSync(outputDir) ? findRatDirs(outputDir).filter((d) => basename(d) !== CROSS_RAT_SUBDIR) : [];
+  return existsSync(outputDir) ? findRatDirs(outputDir).complete.filter((d) => basename(d) !== CROSS_RAT_SUBDIR) : [];
 }
 
 /**
