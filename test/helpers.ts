@@ -1,19 +1,57 @@
-/** Shared test helpers: fixture paths, numeric comparisons, running the CLI. */
+/**
+ * Shared test helpers: fixture paths, temporary directories, numeric comparisons (and a reference
+ * DFT), running the CLI (and other Node scripts) and Debian's Python, reading rendered figures.
+ *
+ * One module on purpose: the test runner runs every .js file under dist/test/ as a test file, so a
+ * helper module elsewhere in test/ would show up in the test count.
+ */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PNG } from 'pngjs';
 import { DEBIAN_PYTHON } from '../src/bench/lab-file.js';
+import type { BenchReport } from '../src/bench/report/types.js';
 import { packagePath } from '../src/paths.js';
+import type { FigureSet, PlotArea } from '../src/plot/render.js';
 
 /** Debian's Python (with python3-numpy / python3-mne), not whatever python is first on PATH. */
 export { DEBIAN_PYTHON };
+
+// ---- fixtures ----------------------------------------------------------------------------------
 
 /** Path under test/fixtures. */
 export function fixturePath(...parts: string[]): string {
   return packagePath('test', 'fixtures', ...parts);
 }
+
+/** Path under test/fixtures/pickle (scripts/make_pickle_fixtures.py's lab pickles and their manifests). */
+export function pickleFixture(...parts: string[]): string {
+  return fixturePath('pickle', ...parts);
+}
+
+/** A JSON file, parsed (fixture shapes are not typed: tests let assert do the checking). */
+export function readJson<T = any>(path: string): T {
+  return JSON.parse(readFileSync(path, 'utf8')) as T;
+}
+
+/**
+ * A fixed benchmark report (test/fixtures/figures/bench-report.json: 44 runs of the quick,
+ * scalability and full-sessions workloads on a 4-core machine, one of them invalid); a fresh copy
+ * on every call, so a test may change it.
+ */
+export function benchReportFixture(): BenchReport {
+  return readJson<BenchReport>(fixturePath('figures', 'bench-report.json'));
+}
+
+/**
+ * Analysis options for the short sessions of the pickle fixtures (1.5–2 s long): short wavelets and
+ * windows keep MNE willing.
+ */
+export const SHORT_SESSION_PARAMS: readonly string[] = ['--freq-range', '15,45', '--n-freqs', '5', '--n-cycles-factor', '0.1', '--window', '0.5'];
+
+// ---- temporary directories ---------------------------------------------------------------------
 
 const tempDirs: string[] = [];
 // Removed when the test file's process exits (each test file runs in its own process).
@@ -27,6 +65,20 @@ export function tempDir(prefix = 'eeg-parallel-test-'): string {
   tempDirs.push(dir);
   return dir;
 }
+
+/** A test body that gets a fresh temporary directory, removed as soon as the body has finished. */
+export function withTempDir(body: (dir: string) => Promise<void> | void, prefix?: string): () => Promise<void> {
+  return async () => {
+    const dir = tempDir(prefix);
+    try {
+      await body(dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+}
+
+// ---- numeric comparisons -----------------------------------------------------------------------
 
 /**
  * Asserts `max|actual − expected| ≤ rtol · max|expected|` for every row of `rowLength` values
@@ -70,16 +122,41 @@ export function assertBitwiseEqual(actual: Float64Array, expected: Float64Array,
   assert.ok(i < 0, `${what}: first difference at element ${Math.floor(i / 8)}: ${actual[Math.floor(i / 8)]} vs ${expected[Math.floor(i / 8)]}`);
 }
 
-/** Result of running the CLI. */
+/**
+ * Forward DFT, e^{−2πi jk/n}, of interleaved complex input: the plain O(n²) reference the kernel's
+ * FFT and the wavelet spectra are checked against.
+ */
+export function naiveDft(x: Float64Array): Float64Array {
+  const n = x.length / 2;
+  const out = new Float64Array(2 * n);
+  for (let k = 0; k < n; k++) {
+    let re = 0;
+    let im = 0;
+    for (let j = 0; j < n; j++) {
+      const a = (-2 * Math.PI * ((j * k) % n)) / n;
+      re += x[2 * j]! * Math.cos(a) - x[2 * j + 1]! * Math.sin(a);
+      im += x[2 * j]! * Math.sin(a) + x[2 * j + 1]! * Math.cos(a);
+    }
+    out[2 * k] = re;
+    out[2 * k + 1] = im;
+  }
+  return out;
+}
+
+// ---- the CLI and other Node scripts ------------------------------------------------------------
+
+/** Result of running the CLI (or another Node script). */
 export interface CliRun {
   status: number | null;
   stdout: string;
   stderr: string;
 }
 
-/** Runs `./bin/eeg-parallel args…` synchronously. */
-export function runCli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): CliRun {
-  const r = spawnSync(process.execPath, [packagePath('bin', 'eeg-parallel'), ...args], {
+const CLI = packagePath('bin', 'eeg-parallel');
+
+/** Runs `node <script> args…` synchronously, from the package root unless `cwd` says otherwise. */
+export function runNode(script: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): CliRun {
+  const r = spawnSync(process.execPath, [script, ...args], {
     cwd: options.cwd ?? packagePath(),
     env: options.env ?? process.env,
     encoding: 'utf8',
@@ -88,10 +165,97 @@ export function runCli(args: readonly string[], options: { cwd?: string; env?: N
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** Runs `./bin/eeg-parallel args…` synchronously. */
+export function runCli(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): CliRun {
+  return runNode(CLI, args, options);
+}
 
-/** Runs Debian's python3 with a script; returns stdout (throws on failure). */
-export function runPython(code: string, args: readonly string[] = []): string {
-  const r = spawnSync(DEBIAN_PYTHON, ['-c', code, ...args], { encoding: 'utf8', timeout: 300_000 });
-  if (r.status !== 0) throw new Error(`python failed (${r.status}): ${r.stderr}`);
+/** Starts `./bin/eeg-parallel args…` without waiting for it (to signal it, or to watch its children). */
+export function spawnCli(args: readonly string[], options: SpawnOptions = {}): ChildProcess {
+  return spawn(process.execPath, [CLI, ...args], options);
+}
+
+// ---- Debian's Python ---------------------------------------------------------------------------
+
+function python(argv: readonly string[], input?: string): string {
+  const r = spawnSync(DEBIAN_PYTHON, argv, { encoding: 'utf8', timeout: 300_000, maxBuffer: 1 << 28, ...(input !== undefined && { input }) });
+  if (r.status !== 0) throw new Error(`python failed (${r.error?.message ?? r.status}): ${r.stderr}`);
   return r.stdout;
 }
+
+/** Runs Debian's python3 with a script (`input` on its stdin); returns stdout (throws with stderr on failure). */
+export function runPython(code: string, args: readonly string[] = [], options: { input?: string } = {}): string {
+  return python(['-c', code, ...args], options.input);
+}
+
+/** Runs a Python file with Debian's python3; returns stdout (throws with stderr on failure). */
+export function runPythonFile(path: string, args: readonly string[] = []): string {
+  return python([path, ...args]);
+}
+
+/** Whether Debian's python3 can import `module`. */
+export function pythonCanImport(module: string): boolean {
+  return spawnSync(DEBIAN_PYTHON, ['-c', `import ${module}`], { encoding: 'utf8' }).status === 0;
+}
+
+/**
+ * `skip` for a test that needs live MNE: a reason when Debian's python3-mne is missing, else false.
+ * Live MNE is required in CI (.ci/run installs it): there its absence is an error, not a skip.
+ */
+export function skipWithoutMne(): string | false {
+  const ok = pythonCanImport('mne');
+  if (!ok && process.env.CI) throw new Error(`${DEBIAN_PYTHON} cannot import mne; .ci/run must install python3-mne`);
+  return !ok && 'Debian python3-mne not installed';
+}
+
+// ---- rendered figures -------------------------------------------------------------------------
+
+/** A colour: red, green, blue, 0–255. */
+export type Rgb = [number, number, number];
+
+/** A decoded PNG. */
+export interface Image {
+  width: number;
+  height: number;
+  /** Mean colour of the (2r+1)² pixels around (x, y). */
+  at(x: number, y: number, r?: number): Rgb;
+}
+
+/** Decodes a rendered PNG to read its pixels. */
+export function decode(png: Buffer): Image {
+  const img = PNG.sync.read(png);
+  return {
+    width: img.width,
+    height: img.height,
+    at(x, y, r = 2) {
+      const sum: Rgb = [0, 0, 0];
+      let n = 0;
+      for (let dy = -r; dy <= r; dy++) {
+        for (let dx = -r; dx <= r; dx++) {
+          const px = Math.floor(x) + dx;
+          const py = Math.floor(y) + dy;
+          assert.ok(px >= 0 && py >= 0 && px < img.width && py < img.height, `pixel (${px}, ${py}) outside the image`);
+          const i = (py * img.width + px) * 4;
+          sum[0] += img.data[i]!;
+          sum[1] += img.data[i + 1]!;
+          sum[2] += img.data[i + 2]!;
+          n++;
+        }
+      }
+      return sum.map((v) => Math.round(v / n)) as Rgb;
+    },
+  };
+}
+
+/** How red a colour is: red minus the mean of green and blue (≈ 0 for white and greys, > 0 red, < 0 blue). */
+export const redness = ([r, g, b]: Rgb): number => r - (g + b) / 2;
+export const isRed = ([r, g, b]: Rgb): boolean => r > b + 60 && r > g + 60;
+export const isBlue = ([r, g, b]: Rgb): boolean => b > r + 60 && b > g + 20;
+export const isNearWhite = (c: Rgb): boolean => c.every((v) => v > 225);
+
+/** The plot area called `name` of a figure. */
+export const plot = (f: FigureSet, name: string): PlotArea => {
+  const p = f.plots.find((q) => q.name === name);
+  assert.ok(p, `plot ${name} in ${f.plots.map((q) => q.name).join(', ')}`);
+  return p;
+};

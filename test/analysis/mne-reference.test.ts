@@ -4,7 +4,7 @@
  * Criterion (SPEC 3.3): max|ours − MNE| ≤ 1e-9 · max|MNE| per (channel, frequency) row.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import {
@@ -21,12 +21,11 @@ import {
   type AnalysisOptions,
   type CyclesSpec,
   type SessionData,
-} from '../src/index.js';
-import { assertBitwiseEqual, assertRowsClose, fixturePath } from './helpers.js';
+} from '../../src/index.js';
+import { assertBitwiseEqual, assertRowsClose, fixturePath, readJson } from '../helpers.js';
 
 const RTOL = 1e-9;
 const mne = (...p: string[]): string => fixturePath('mne', ...p);
-const json = (path: string): any => JSON.parse(readFileSync(path, 'utf8'));
 const npy = (path: string): Float64Array => readNpyFloat64(path, { minDims: 1, maxDims: 3 }).data;
 const subdirs = (dir: string): string[] =>
   readdirSync(dir, { withFileTypes: true })
@@ -38,7 +37,7 @@ describe('Morlet power vs MNE tfr_array_morlet / cwt', () => {
   for (const name of subdirs(mne('tfr'))) {
     test(name, () => {
       const dir = mne('tfr', name);
-      const p = json(join(dir, 'params.json'));
+      const p = readJson(join(dir, 'params.json'));
       const input = readNpyFloat64(join(dir, 'input.npy'), { minDims: 2, maxDims: 2 });
       const [nChannels, nTimes] = input.shape as [number, number];
       const freqs = npy(join(dir, 'freqs.npy'));
@@ -58,7 +57,7 @@ describe('Morlet power vs MNE tfr_array_morlet / cwt', () => {
 
 describe('wavelets and grids vs MNE/numpy', () => {
   test('Morlet wavelets: numpy arange length rule and values', () => {
-    for (const c of json(mne('wavelets', 'cases.json'))) {
+    for (const c of readJson(mne('wavelets', 'cases.json'))) {
       const expected = readNpyFloat64(mne('wavelets', c.file), { minDims: 2, maxDims: 2 }).data;
       const w = morletWavelet(c.sfreq, c.freq, c.n_cycles, c.zero_mean);
       assert.equal(w.re.length, c.length, `${c.file}: length`);
@@ -71,7 +70,7 @@ describe('wavelets and grids vs MNE/numpy', () => {
     }
   });
   test('geomspace: endpoints exact, interior within 2 ulp', () => {
-    for (const g of json(mne('wavelets', 'geomspace.json'))) {
+    for (const g of readJson(mne('wavelets', 'geomspace.json'))) {
       const ours = geomspace(g.start, g.stop, g.num);
       const want: number[] = g.values;
       assert.equal(ours.length, want.length);
@@ -81,7 +80,7 @@ describe('wavelets and grids vs MNE/numpy', () => {
     }
   });
   test('linspace: bitwise', () => {
-    for (const g of json(mne('wavelets', 'linspace.json'))) {
+    for (const g of readJson(mne('wavelets', 'linspace.json'))) {
       assert.deepEqual([...linspace(g.start, g.stop, g.num)], g.values, `linspace(${g.start}, ${g.stop}, ${g.num})`);
     }
   });
@@ -89,7 +88,7 @@ describe('wavelets and grids vs MNE/numpy', () => {
 
 /** Loads a fixture session directory (the TS side of scripts/make_mne_fixtures.py's layout). */
 function loadSessionDir(dir: string, ratId?: string): SessionData {
-  const p = json(join(dir, 'params.json'));
+  const p = readJson(join(dir, 'params.json'));
   const eeg = readNpyFloat64(join(dir, 'eeg.npy'), { minDims: 2, maxDims: 2 });
   return {
     ratId: ratId ?? p.rat_id,
@@ -119,8 +118,8 @@ describe('session analysis vs numpy + MNE', () => {
   for (const name of subdirs(mne('session'))) {
     test(name, async () => {
       const dir = mne('session', name);
-      const p = json(join(dir, 'params.json'));
-      const expected = json(join(dir, 'expected.json'));
+      const p = readJson(join(dir, 'params.json'));
+      const expected = readJson(join(dir, 'expected.json'));
       const session = loadSessionDir(dir);
       const options = analysisOptions(p);
       const full = await analyzeSession(session, { ...options, saveRoiPower: true });
@@ -159,8 +158,8 @@ describe('session analysis vs numpy + MNE', () => {
 describe('rat and cross-rat analyses vs numpy + MNE', () => {
   test('rat: failing sessions reported and skipped, windows pooled in session order', async () => {
     const dir = mne('rat', 'four_sessions_two_failing');
-    const p = json(join(dir, 'params.json'));
-    const expected = json(join(dir, 'expected.json'));
+    const p = readJson(join(dir, 'params.json'));
+    const expected = readJson(join(dir, 'expected.json'));
     const sessions = subdirs(dir).map((d) => ({ index: Number(d.split('_')[1]), session: loadSessionDir(join(dir, d), p.rat_id) }));
     const rat = await analyzeRat(p.rat_id, sessions, analysisOptions(p));
     assert.deepEqual(rat.sessions.map((s) => s.sessionIndex), expected.sessions_ok);
@@ -178,8 +177,8 @@ describe('rat and cross-rat analyses vs numpy + MNE', () => {
 
   test('cross-rat: per size, mean over rats of the rat means', async () => {
     const dir = mne('cross_rat');
-    const p = json(join(dir, 'params.json'));
-    const expected = json(join(dir, 'expected.json'));
+    const p = readJson(join(dir, 'params.json'));
+    const expected = readJson(join(dir, 'expected.json'));
     const rats = [];
     for (const ratDir of subdirs(dir)) {
       const ratId = ratDir.replace(/^rat_/, '');

@@ -4,7 +4,6 @@
  * of scripts/make_analysis_fixtures.py, and several-ROI runs against one-ROI runs, bit for bit.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import fc from 'fast-check';
@@ -17,7 +16,7 @@ import { thetaOf } from '../../src/analysis/theta.js';
 import { readNpyFloat64 } from '../../src/io/npy.js';
 import { openSessionFile } from '../../src/io/session-file.js';
 import { nmMinusIti } from '../../src/results/result-files.js';
-import { assertBitwiseEqual, assertRowsClose, fixturePath } from '../helpers.js';
+import { assertBitwiseEqual, assertRowsClose, fixturePath, readJson } from '../helpers.js';
 
 after(() => shutdownPools());
 
@@ -52,7 +51,7 @@ interface ThetaRow {
   theta: number;
 }
 
-const json = <T>(...parts: string[]): T => JSON.parse(readFileSync(join(root, ...parts), 'utf8')) as T;
+const json = <T>(...parts: string[]): T => readJson<T>(join(root, ...parts));
 const npy = (...parts: string[]): Float64Array => readNpyFloat64(join(root, ...parts), { minDims: 1, maxDims: 3 }).data;
 
 function optionsOf(p: Params): AnalysisOptions {

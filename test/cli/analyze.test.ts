@@ -1,33 +1,24 @@
 /**
- * The real-data commands on pickles written by Python (protocols 2/4/5, numpy 1.x and 2.x
- * spellings): results equal the Python/MNE reference path (scripts/reference_analysis.py) to 1e-9,
- * are readable with plain numpy, and bad input exits 2 without writing anything.
+ * The real-data commands of src/cli/analyze.ts (inspect, analyze-session, analyze-rat, aggregate) on
+ * pickles written by Python (protocols 2/4/5, numpy 1.x and 2.x spellings): results equal the
+ * Python/MNE reference path (scripts/reference_analysis.py) to 1e-9, are readable with plain numpy,
+ * and bad input exits 2 without writing anything.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { readNpyFloat64 } from '../src/index.js';
-import { packagePath } from '../src/paths.js';
-import { assertRowsClose, DEBIAN_PYTHON, fixturePath, runCli, tempDir } from './helpers.js';
+import { readNpyFloat64 } from '../../src/index.js';
+import { packagePath } from '../../src/paths.js';
+import { assertRowsClose, pickleFixture, readJson, runCli, runPython, runPythonFile, SHORT_SESSION_PARAMS, skipWithoutMne, tempDir } from '../helpers.js';
 
-const mneOk = spawnSync(DEBIAN_PYTHON, ['-c', 'import mne'], { encoding: 'utf8' }).status === 0;
-if (!mneOk && process.env.CI) throw new Error(`${DEBIAN_PYTHON} cannot import mne; .ci/run must install python3-mne`);
-const skipNoMne = !mneOk && 'Debian python3-mne not installed';
+const skipNoMne = skipWithoutMne();
 
-const pickle = (name: string): string => fixturePath('pickle', name);
 const VARIANTS = ['lab_p2.pkl', 'lab_p4.pkl', 'lab_p5.pkl', 'np2_p4.pkl', 'np2_p5.pkl', 'strscalars_p4.pkl', 'mixed_p4.pkl'];
-// The fixture sessions are 1.5–2 s long: short wavelets and windows keep MNE willing.
-const PARAMS = ['--freq-range', '15,45', '--n-freqs', '5', '--n-cycles-factor', '0.1', '--window', '0.5'];
+const PARAMS = SHORT_SESSION_PARAMS;
 
 function reference(mode: 'session' | 'rat', data: string, target: string[], channels: string, out: string): void {
-  const r = spawnSync(
-    DEBIAN_PYTHON,
-    [packagePath('scripts', 'reference_analysis.py'), mode, '--data', data, ...target, '--channels', channels, '--out', out, ...PARAMS],
-    { encoding: 'utf8' },
-  );
-  assert.equal(r.status, 0, r.stderr);
+  runPythonFile(packagePath('scripts', 'reference_analysis.py'), [mode, '--data', data, ...target, '--channels', channels, '--out', out, ...PARAMS]);
 }
 
 /** Every nm_size_* file of the reference equals ours to 1e-9 per row; same set of sizes. */
@@ -47,25 +38,25 @@ describe('analyze-session / analyze-rat vs the Python + MNE path', { skip: skipN
     test(variant, () => {
       const dir = tempDir();
       // Sessions and rats present, from our own inspect.
-      const inspect = runCli(['inspect', '--data', pickle(variant), '--json']);
+      const inspect = runCli(['inspect', '--data', pickleFixture(variant), '--json']);
       assert.equal(inspect.status, 0, inspect.stderr);
       const sessions: { index: number; ratId: string; nChannels: number; problem?: unknown }[] = JSON.parse(inspect.stdout).sessions;
       const first = sessions.find((s) => s.problem === undefined)!;
       const ours = join(dir, 'ours');
-      const r = runCli(['analyze-session', '--data', pickle(variant), '--session', String(first.index), '--channels', '1,0', ...PARAMS, '--output-dir', ours]);
+      const r = runCli(['analyze-session', '--data', pickleFixture(variant), '--session', String(first.index), '--channels', '1,0', ...PARAMS, '--output-dir', ours]);
       assert.equal(r.status, 0, r.stderr);
-      reference('session', pickle(variant), ['--session', String(first.index)], '1,0', join(dir, 'ref'));
+      reference('session', pickleFixture(variant), ['--session', String(first.index)], '1,0', join(dir, 'ref'));
       assertSameResults(ours, join(dir, 'ref'), `${variant} session ${first.index}`);
-      const summary = JSON.parse(readFileSync(join(ours, 'results.json'), 'utf8'));
-      const refSummary = JSON.parse(readFileSync(join(dir, 'ref', 'summary.json'), 'utf8'));
+      const summary = readJson(join(ours, 'results.json'));
+      const refSummary = readJson(join(dir, 'ref', 'summary.json'));
       for (const [label, v] of Object.entries(refSummary.sizes) as [string, { valid_events: number[] }][]) {
         assert.deepEqual(summary.sizes[label].valid_events, v.valid_events, `${variant} size ${label} valid events`);
       }
 
       const ratOut = join(dir, 'rat');
-      const rr = runCli(['analyze-rat', '--data', pickle(variant), '--rat', first.ratId, '--channels', '0,1', ...PARAMS, '--output-dir', ratOut, '--strategy', 'sessions', '--jobs', '2']);
+      const rr = runCli(['analyze-rat', '--data', pickleFixture(variant), '--rat', first.ratId, '--channels', '0,1', ...PARAMS, '--output-dir', ratOut, '--strategy', 'sessions', '--jobs', '2']);
       assert.equal(rr.status, 0, rr.stderr);
-      reference('rat', pickle(variant), ['--rat', first.ratId], '0,1', join(dir, 'ratref'));
+      reference('rat', pickleFixture(variant), ['--rat', first.ratId], '0,1', join(dir, 'ratref'));
       assertSameResults(ratOut, join(dir, 'ratref'), `${variant} rat ${first.ratId}`);
     });
   }
@@ -74,48 +65,42 @@ describe('analyze-session / analyze-rat vs the Python + MNE path', { skip: skipN
 describe('result files', () => {
   test('are readable with plain numpy + json, and results.json has the SPEC 6 fields', () => {
     const dir = join(tempDir(), 'out');
-    const r = runCli(['analyze-session', '--data', pickle('lab_p4.pkl'), '--session', '0', '--roi', 'frontal', ...PARAMS, '--output-dir', dir, '--save-roi-power']);
+    const r = runCli(['analyze-session', '--data', pickleFixture('lab_p4.pkl'), '--session', '0', '--roi', 'frontal', ...PARAMS, '--output-dir', dir, '--save-roi-power']);
     assert.equal(r.status, 0, r.stderr);
-    const check = spawnSync(
-      DEBIAN_PYTHON,
+    runPython(
       [
-        '-c',
-        [
-          'import json, sys, os, numpy as np',
-          'd = sys.argv[1]; r = json.load(open(os.path.join(d, "results.json")))',
-          'for k in ["rat_id", "session_index", "session_date", "eeg_shape", "sfreq", "roi", "parameters", "sizes", "invalid_events", "channel_stats", "timings", "version"]: assert k in r, k',
-          'assert r["roi"]["channels"] == [20, 21, 23, 24], r["roi"]',
-          'assert r["roi"]["electrodes"] == [29, 2, 31, 32], r["roi"]',
-          'f = np.load(os.path.join(d, "freqs.npy")); assert f.shape == (5,)',
-          'for s, v in r["sizes"].items():',
-          '    w = np.load(os.path.join(d, f"nm_size_{s}_windows.npy")); m = np.load(os.path.join(d, f"nm_size_{s}_mean.npy"))',
-          '    assert w.shape == (v["n_events"], 5, 100) and m.shape == (5, 100), (w.shape, m.shape)',
-          '    assert np.allclose(w.mean(axis=0), m, rtol=0, atol=1e-12)',
-          'p = np.load(os.path.join(d, "roi_power.npy")); assert p.shape == (5, r["eeg_shape"][1]) and p.flags["C_CONTIGUOUS"]',
-          'print("ok")',
-        ].join('\n'),
-        dir,
-      ],
-      { encoding: 'utf8' },
+        'import json, sys, os, numpy as np',
+        'd = sys.argv[1]; r = json.load(open(os.path.join(d, "results.json")))',
+        'for k in ["rat_id", "session_index", "session_date", "eeg_shape", "sfreq", "roi", "parameters", "sizes", "invalid_events", "channel_stats", "timings", "version"]: assert k in r, k',
+        'assert r["roi"]["channels"] == [20, 21, 23, 24], r["roi"]',
+        'assert r["roi"]["electrodes"] == [29, 2, 31, 32], r["roi"]',
+        'f = np.load(os.path.join(d, "freqs.npy")); assert f.shape == (5,)',
+        'for s, v in r["sizes"].items():',
+        '    w = np.load(os.path.join(d, f"nm_size_{s}_windows.npy")); m = np.load(os.path.join(d, f"nm_size_{s}_mean.npy"))',
+        '    assert w.shape == (v["n_events"], 5, 100) and m.shape == (5, 100), (w.shape, m.shape)',
+        '    assert np.allclose(w.mean(axis=0), m, rtol=0, atol=1e-12)',
+        'p = np.load(os.path.join(d, "roi_power.npy")); assert p.shape == (5, r["eeg_shape"][1]) and p.flags["C_CONTIGUOUS"]',
+        'print("ok")',
+      ].join('\n'),
+      [dir],
     );
-    assert.equal(check.status, 0, check.stderr);
     for (const f of ['nm_roi_theta_spectrograms.png', 'nm_roi_theta_spectrograms.svg', 'nm_roi_frequency_profiles.png']) assert.ok(existsSync(join(dir, f)), f);
     const bare = join(tempDir(), 'bare');
-    assert.equal(runCli(['analyze-session', '--data', pickle('lab_p4.pkl'), '--session', '0', '--channels', '0', ...PARAMS, '--output-dir', bare, '--no-plots']).status, 0);
+    assert.equal(runCli(['analyze-session', '--data', pickleFixture('lab_p4.pkl'), '--session', '0', '--channels', '0', ...PARAMS, '--output-dir', bare, '--no-plots']).status, 0);
     assert.deepEqual(readdirSync(bare).filter((f) => /\.(png|svg)$/.test(f)), []);
   });
 
   test('aggregate: cross-rat means of per-rat results', () => {
     const dir = tempDir();
-    const rats = JSON.parse(runCli(['inspect', '--data', pickle('lab_p4.pkl'), '--json']).stdout).sessions.map((s: { ratId: string }) => s.ratId);
+    const rats = JSON.parse(runCli(['inspect', '--data', pickleFixture('lab_p4.pkl'), '--json']).stdout).sessions.map((s: { ratId: string }) => s.ratId);
     for (const rat of new Set<string>(rats)) {
-      const r = runCli(['analyze-rat', '--data', pickle('lab_p4.pkl'), '--rat', rat, '--channels', '0,1', ...PARAMS, '--output-dir', join(dir, `rat_${rat}`)]);
+      const r = runCli(['analyze-rat', '--data', pickleFixture('lab_p4.pkl'), '--rat', rat, '--channels', '0,1', ...PARAMS, '--output-dir', join(dir, `rat_${rat}`)]);
       assert.equal(r.status, 0, r.stderr);
     }
     const r = runCli(['aggregate', '--output-dir', dir]);
     assert.equal(r.status, 0, r.stderr);
     assert.ok(existsSync(join(dir, 'cross_rat', 'nm_roi_theta_summary.png')));
-    const cross = JSON.parse(readFileSync(join(dir, 'cross_rat', 'results.json'), 'utf8'));
+    const cross = readJson(join(dir, 'cross_rat', 'results.json'));
     for (const [label, v] of Object.entries(cross.sizes) as [string, { rats: string[]; n_rats: number }][]) {
       const means = v.rats.map((rat) => readNpyFloat64(join(dir, `rat_${rat}`, `nm_size_${label}_mean.npy`)).data);
       const expected = means[0]!.map((_, j) => means.reduce((sum, m) => sum + m[j]!, 0) / means.length);
@@ -128,66 +113,41 @@ describe('result files', () => {
 describe('session directories of .npy files', () => {
   test('give the same results as the same session in a pickle; a missing file is a clear error', () => {
     const dir = join(tempDir(), 'session');
-    const made = spawnSync(
-      DEBIAN_PYTHON,
+    runPython(
       [
-        '-c',
-        [
-          'import pickle, numpy as np, json, os, sys',
-          's = pickle.load(open(sys.argv[1], "rb"))[0]  # our own fixture',
-          'd = sys.argv[2]; os.makedirs(d)',
-          'np.save(d + "/eeg.npy", np.asfortranarray(s["eeg"]))',
-          'for k in ["eeg_time", "nm_peak_times", "nm_sizes"]: np.save(d + "/" + k + ".npy", s[k])',
-          'json.dump({"rat_id": s["rat_id"], "session_date": s["session_date"]}, open(d + "/meta.json", "w"))',
-        ].join('\n'),
-        pickle('lab_p4.pkl'),
-        dir,
-      ],
-      { encoding: 'utf8' },
+        'import pickle, numpy as np, json, os, sys',
+        's = pickle.load(open(sys.argv[1], "rb"))[0]  # our own fixture',
+        'd = sys.argv[2]; os.makedirs(d)',
+        'np.save(d + "/eeg.npy", np.asfortranarray(s["eeg"]))',
+        'for k in ["eeg_time", "nm_peak_times", "nm_sizes"]: np.save(d + "/" + k + ".npy", s[k])',
+        'json.dump({"rat_id": s["rat_id"], "session_date": s["session_date"]}, open(d + "/meta.json", "w"))',
+      ].join('\n'),
+      [pickleFixture('lab_p4.pkl'), dir],
     );
-    assert.equal(made.status, 0, made.stderr);
     const a = join(tempDir(), 'a');
     const b = join(tempDir(), 'b');
     assert.equal(runCli(['analyze-session', '--data', dir, '--session', '0', '--roi', 'frontal', ...PARAMS, '--output-dir', a]).status, 0);
-    assert.equal(runCli(['analyze-session', '--data', pickle('lab_p4.pkl'), '--session', '0', '--roi', 'frontal', ...PARAMS, '--output-dir', b]).status, 0);
-    const ra = JSON.parse(readFileSync(join(a, 'results.json'), 'utf8'));
-    assert.deepEqual(ra.sizes, JSON.parse(readFileSync(join(b, 'results.json'), 'utf8')).sizes);
+    assert.equal(runCli(['analyze-session', '--data', pickleFixture('lab_p4.pkl'), '--session', '0', '--roi', 'frontal', ...PARAMS, '--output-dir', b]).status, 0);
+    const ra = readJson(join(a, 'results.json'));
+    assert.deepEqual(ra.sizes, readJson(join(b, 'results.json')).sizes);
     assert.deepEqual(ra.roi.channels, [20, 21, 23, 24]);
     for (const f of readdirSync(b).filter((n) => n.endsWith('.npy'))) {
       assert.ok(readFileSync(join(a, f)).equals(readFileSync(join(b, f))), `${f} differs`);
     }
     const bad = join(tempDir(), 'empty');
-    spawnSync('mkdir', [bad]);
+    mkdirSync(bad);
     const r = runCli(['analyze-session', '--data', bad, '--session', '0', '--channels', '0', '--output-dir', join(bad, 'out')]);
     assert.equal(r.status, 2);
     assert.match(r.stderr, /lacks eeg\.npy, eeg_time\.npy/);
   });
 });
 
-test('synthetic writes a seeded session directory that analyze-session reads', () => {
-  const a = join(tempDir(), 's');
-  const b = join(tempDir(), 's');
-  for (const dir of [a, b]) {
-    const r = runCli(['synthetic', '--output-dir', dir, '--seed', '3', '--channels', '32', '--samples', '8000', '--events', '6', '--theta-bursts']);
-    assert.equal(r.status, 0, r.stderr);
-  }
-  for (const f of ['eeg.npy', 'eeg_time.npy', 'nm_peak_times.npy', 'nm_sizes.npy', 'meta.json']) {
-    assert.ok(readFileSync(join(a, f)).equals(readFileSync(join(b, f))), `${f}: same seed, same bytes`);
-  }
-  const out = join(tempDir(), 'out');
-  const r = runCli(['analyze-session', '--data', a, '--session', '0', '--roi', 'frontal', '--output-dir', out, '--no-plots']);
-  assert.equal(r.status, 0, r.stderr);
-  assert.deepEqual(JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')).roi.channels, [20, 21, 23, 24]);
-});
-
 describe('bad input → one line, exit 2, nothing written', () => {
-  const manifest: { files: { file: string; error: string; when: string; session?: number; message: string }[] } = JSON.parse(
-    readFileSync(pickle('bad_manifest.json'), 'utf8'),
-  );
+  const manifest = readJson<{ files: { file: string; error: string; when: string; session?: number; message: string }[] }>(pickleFixture('bad_manifest.json'));
   test('every bad pickle of the manifest, through analyze-session', () => {
     for (const bad of manifest.files) {
       const out = join(tempDir(), 'out');
-      const r = runCli(['analyze-session', '--data', pickle(bad.file), '--session', String(bad.session ?? 0), '--channels', '0', ...PARAMS, '--output-dir', out]);
+      const r = runCli(['analyze-session', '--data', pickleFixture(bad.file), '--session', String(bad.session ?? 0), '--channels', '0', ...PARAMS, '--output-dir', out]);
       assert.equal(r.status, 2, `${bad.file}: exit ${r.status} ${r.stderr}`);
       assert.equal(r.stderr.trim().split('\n').length, 1, `${bad.file}: one line, got ${r.stderr}`);
       assert.ok(r.stderr.toLowerCase().includes(bad.message.toLowerCase()), `${bad.file}: '${bad.message}' not in ${r.stderr}`);
@@ -205,7 +165,7 @@ describe('bad input → one line, exit 2, nothing written', () => {
     ];
     for (const [args, message] of cases) {
       const out = join(tempDir(), 'out');
-      const r = runCli([...args, '--data', pickle('lab_p4.pkl'), ...PARAMS, '--output-dir', out]);
+      const r = runCli([...args, '--data', pickleFixture('lab_p4.pkl'), ...PARAMS, '--output-dir', out]);
       assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
       assert.match(r.stderr, message);
       assert.equal(existsSync(out), false);
@@ -214,14 +174,14 @@ describe('bad input → one line, exit 2, nothing written', () => {
   test('a rat session with fewer channels than the ROI needs is skipped, not fatal', () => {
     const out = join(tempDir(), 'rat');
     // Rat 9442's session has 28 channels; channel 30 exists only in 32-channel sessions.
-    const r = runCli(['analyze-rat', '--data', pickle('lab_p4.pkl'), '--rat', '9442', '--channels', '0,30', ...PARAMS, '--output-dir', out]);
+    const r = runCli(['analyze-rat', '--data', pickleFixture('lab_p4.pkl'), '--rat', '9442', '--channels', '0,30', ...PARAMS, '--output-dir', out]);
     assert.equal(r.status, 2, 'the only session fails → the rat fails');
     assert.match(r.stderr, /no session could be analysed.*channel/);
     assert.equal(existsSync(out), false);
   });
   test('analyze-rat writes each session as it is analysed; a session that cannot be written fails the rat', () => {
     const dir = tempDir();
-    const args = ['analyze-rat', '--data', pickle('lab_p4.pkl'), '--rat', '10501', '--channels', '0,1', ...PARAMS, '--no-plots'];
+    const args = ['analyze-rat', '--data', pickleFixture('lab_p4.pkl'), '--rat', '10501', '--channels', '0,1', ...PARAMS, '--no-plots'];
     const ok = join(dir, 'ok');
     assert.equal(runCli([...args, '--output-dir', ok]).status, 0);
     for (const f of ['results.json', 'session_0/results.json', 'session_1/results.json', 'session_1/nm_size_2_windows.npy']) {
@@ -240,9 +200,9 @@ describe('bad input → one line, exit 2, nothing written', () => {
   test('a file changed after indexing is re-indexed, not misread', () => {
     const dir = tempDir();
     const data = join(dir, 'data.pkl');
-    copyFileSync(pickle('lab_p4.pkl'), data);
+    copyFileSync(pickleFixture('lab_p4.pkl'), data);
     assert.equal(runCli(['inspect', '--data', data]).status, 0);
-    writeFileSync(data, readFileSync(pickle('lab_p5.pkl')));
+    writeFileSync(data, readFileSync(pickleFixture('lab_p5.pkl')));
     const r = runCli(['inspect', '--data', data, '--json']);
     assert.equal(r.status, 0, r.stderr);
     assert.equal(JSON.parse(r.stdout).fromCache, false);

@@ -1,18 +1,18 @@
 /**
  * `slurm submit --dry-run` and `slurm status` without a cluster: the generated scripts (valid bash,
  * absolute paths, one task per rat still to run), resume planning, option validation, and status
- * from result markers and logs alone. The real cluster run is in slurm.test.ts.
+ * from result markers and logs alone. The real cluster run is in test/slurm/cluster.test.ts.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { before, describe, test } from 'node:test';
-import { packagePath } from '../src/paths.js';
-import { fixturePath, runCli, tempDir } from './helpers.js';
+import { packagePath } from '../../src/paths.js';
+import { pickleFixture, runCli, SHORT_SESSION_PARAMS, tempDir } from '../helpers.js';
 
-const DATA = fixturePath('pickle', 'lab_p4.pkl'); // rats 10501 (2 sessions) and 9442 (1 session, 28 channels)
-const PARAMS = ['--freq-range', '15,45', '--n-freqs', '5', '--n-cycles-factor', '0.1', '--window', '0.5', '--channels', '0,1'];
+const DATA = pickleFixture('lab_p4.pkl'); // rats 10501 (2 sessions) and 9442 (1 session, 28 channels)
+const PARAMS = [...SHORT_SESSION_PARAMS, '--channels', '0,1'];
 /** No sbatch/squeue/sacct: every test here must work on a machine without SLURM. */
 const NO_SLURM_ENV = { ...process.env, PATH: '/nonexistent' };
 

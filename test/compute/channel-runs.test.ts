@@ -1,6 +1,7 @@
 /**
  * Parallel == sequential, bitwise, for every strategy × backend × jobs (1…cores+1) × batch size,
- * on randomized problems (fast-check), and the pool's lifecycle.
+ * on randomized problems (fast-check): the channel-level runs (src/compute/channel-runs.ts) under
+ * tfr power, ROI spectrograms and session windows, and the sessions strategy of a rat.
  */
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
@@ -9,25 +10,16 @@ import {
   analyzeRat,
   analyzeSession,
   availableCores,
-  AUTO_MIN_TF_POINTS,
-  chooseStrategy,
   computeRoiThetaSpectrogram,
   computeTfrPower,
   cyclesFor,
-  InvalidParameterError,
-  resolveParallelOptions,
   shutdownPools,
   syntheticSession,
-  type AutoChoice,
   type Backend,
   type CyclesSpec,
   type ParallelOptions,
-  type ProblemSize,
-} from '../src/index.js';
-import { sharedPool } from '../src/engine/pool.js';
-import { planRun } from '../src/compute/plan.js';
-import { kernelRoiLimit } from '../src/compute/channel-power.js';
-import { assertBitwiseEqual } from './helpers.js';
+} from '../../src/index.js';
+import { assertBitwiseEqual } from '../helpers.js';
 
 after(() => shutdownPools());
 
@@ -194,113 +186,5 @@ describe('bitwise identity (property-based)', () => {
         assertBitwiseEqual(r.roiPower, seq.roiPower, JSON.stringify(c));
       }
     });
-  });
-});
-
-test('full-power ROI rows too big for the kernel are added to the output directly, with the same bits', async () => {
-  const s = syntheticSession({ seed: 8, nChannels: 3, nTimes: 5000 });
-  const inKernel = await computeRoiThetaSpectrogram(s, [2, 0, 1], { nFreqs: 4, returnChannelPower: true });
-  const limit = kernelRoiLimit.values;
-  kernelRoiLimit.values = 4999; // below one row: this thread falls back
-  try {
-    const direct = await computeRoiThetaSpectrogram(s, [2, 0, 1], { nFreqs: 4 });
-    assertBitwiseEqual(direct.roiPower, inKernel.roiPower, 'ROI power');
-    assertBitwiseEqual(direct.channelStd, inKernel.channelStd, 'statistics');
-  } finally {
-    kernelRoiLimit.values = limit;
-  }
-});
-
-describe('the auto rule', () => {
-  const problem = (over: Partial<ProblemSize>): ProblemSize => ({ nChannels: 8, nFreqs: 20, nTimes: 100_000, nSessions: 1, output: 'windows', ...over });
-  const choose = (over: Partial<ProblemSize>, jobs = 2, maxMemoryBytes = 4 * 1024 ** 3, callerComputes = false) =>
-    chooseStrategy(problem(over), { jobs, maxMemoryBytes, callerComputes });
-  test('each rule, in order', () => {
-    assert.equal(choose({}, 1).strategy, 'sequential');
-    assert.deepEqual(pick(choose({}, 2, 4 * 1024 ** 3, true)), ['frequencies', 10], 'the calling thread computes: one batch per thread');
-    assert.deepEqual(pick(choose({ output: 'channelPower' }, 2, 4 * 1024 ** 3, true)), ['frequencies', 10]);
-    assert.equal(choose({ nChannels: 1, nFreqs: 2, nTimes: AUTO_MIN_TF_POINTS / 2 - 1 }).strategy, 'sequential');
-    assert.deepEqual(pick(choose({ nSessions: 3, output: 'roiPower' })), ['sessions', 1]);
-    assert.deepEqual(pick(choose({ output: 'roiPower' })), ['frequencies', 10]);
-    assert.deepEqual(pick(choose({ output: 'roiPower' }, 3)), ['frequencies', 7]);
-    assert.deepEqual(pick(choose({})), ['channels', null]);
-    assert.deepEqual(pick(choose({ nChannels: 3 })), ['frequencies', 10]);
-    assert.deepEqual(pick(choose({ output: 'channelPower' })), ['channels', null]);
-    assert.deepEqual(pick(choose({ output: 'channelPower' }, 2, 40e6)), ['frequencies', 10], 'three channels of power rows exceed 40 MB');
-  });
-  const pick = (c: AutoChoice) => [c.strategy, c.batchSize];
-});
-
-describe('pool lifecycle and options', () => {
-  test('one long-lived pool is reused across calls', async () => {
-    const s = syntheticSession({ seed: 1, nChannels: 2, nTimes: 3000 });
-    for (const callerComputes of [true, false]) {
-      const pool = sharedPool({ backend: 'threads', jobs: 2, callerComputes });
-      const workers = callerComputes ? 1 : 2; // the calling thread is the second computing thread
-      for (let i = 0; i < 5; i++) await computeRoiThetaSpectrogram(s, [0, 1], { strategy: 'channels', jobs: 2, nFreqs: 3, callerComputes });
-      assert.equal(sharedPool({ backend: 'threads', jobs: 2, callerComputes }), pool, 'same pool object');
-      assert.equal(pool.workerCount, workers, `callerComputes ${callerComputes}: workers started once, none per call`);
-    }
-    assert.throws(() => resolveParallelOptions({ backend: 'processes', callerComputes: true }), /callerComputes applies to the threads backend only/);
-  });
-
-  test("the plan's pool: workers only for channels adding full-power ROI rows in turns and for runs with more tasks than threads", () => {
-    const problem = (output: ProblemSize['output'], nChannels = 2): ProblemSize => ({ nChannels, nFreqs: 20, nTimes: 100_000, nSessions: 1, output });
-    const plan = (strategy: 'channels' | 'frequencies', output: ProblemSize['output'], nChannels = 2, jobs = 2, batchSize?: number) =>
-      planRun(problem(output, nChannels), { strategy, jobs, ...(batchSize !== undefined && { batchSize }) });
-    assert.equal(plan('channels', 'roiPower').pool!.callerComputes, false);
-    assert.equal(plan('channels', 'windows').pool!.callerComputes, true);
-    assert.equal(plan('channels', 'windows', 3).pool!.callerComputes, false, 'more tasks than threads');
-    assert.equal(plan('frequencies', 'roiPower').pool!.callerComputes, true);
-    assert.equal(plan('frequencies', 'roiPower', 2, 2, 5).pool!.callerComputes, false, 'more tasks than threads');
-    assert.equal(plan('frequencies', 'roiPower', 2, 1, 5).pool!.callerComputes, true, 'one job: no worker to keep waiting');
-    assert.equal(sequentialPool(), null);
-    // A stream of unknown length (a rat's sessions): workers only, but for one job.
-    const sessions = (jobs: number) => planRun({ ...problem('windows'), nSessions: 4, unit: 'sessions' }, { strategy: 'sessions', jobs }).pool!;
-    assert.equal(sessions(2).callerComputes, false);
-    assert.equal(sessions(1).callerComputes, true);
-    assert.throws(() => planRun(problem('windows'), { strategy: 'sessions' }), /parallelises across sessions/);
-    // The task counts: one per channel, one per batch of rows.
-    assert.equal(plan('channels', 'windows', 8).nTasks, 8);
-    assert.equal(plan('frequencies', 'windows', 8).nTasks, 2);
-    assert.equal(plan('frequencies', 'windows', 8, 3).nTasks, 3);
-    assert.equal(plan('frequencies', 'windows', 8, 2, 5).nTasks, 4);
-    assert.equal(plan('frequencies', 'windows', 8, 2, 30).nTasks, 1);
-    assert.equal(plan('frequencies', 'windows', 8, 2, 30).batchSize, 20, 'a batch is at most every row');
-    function sequentialPool() {
-      return planRun(problem('windows'), { strategy: 'sequential' }).pool;
-    }
-  });
-
-  test('jobs of 0, negative or non-integer is a clear error', () => {
-    for (const jobs of [0, -1, 1.5, Number.NaN]) {
-      assert.throws(() => resolveParallelOptions({ strategy: 'channels', jobs }), (e: unknown) => e instanceof InvalidParameterError && /jobs must be an integer >= 1/.test(e.message));
-    }
-    assert.throws(() => resolveParallelOptions({ batchSize: 0 }), /batch size must be an integer >= 1, got 0/);
-    assert.throws(() => resolveParallelOptions({ strategy: 'bogus' as never }), /strategy 'bogus' is unknown/);
-    assert.throws(() => resolveParallelOptions({ backend: 'gpu' as never }), /backend 'gpu' is unknown/);
-  });
-
-  test('more jobs than cores is allowed, with a warning', async () => {
-    const warnings: string[] = [];
-    const onWarning = (w: Error): void => {
-      warnings.push(`${w.name}: ${w.message}`);
-    };
-    process.on('warning', onWarning);
-    try {
-      const s = syntheticSession({ seed: 2, nChannels: 3, nTimes: 2000 });
-      const seq = await computeRoiThetaSpectrogram(s, [0, 1, 2], { nFreqs: 2 });
-      const r = await computeRoiThetaSpectrogram(s, [0, 1, 2], { nFreqs: 2, strategy: 'channels', jobs: CORES + 2 });
-      assertBitwiseEqual(r.roiPower, seq.roiPower, 'oversubscribed');
-      await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on next tick
-    } finally {
-      process.off('warning', onWarning);
-    }
-    assert.ok(warnings.some((w) => w.startsWith('EegParallelWarning') && w.includes(`jobs=${CORES + 2}`)), warnings.join('\n'));
-  });
-
-  test('the sessions strategy on one recording is a clear error', async () => {
-    const s = syntheticSession({ seed: 3, nChannels: 2, nTimes: 2000 });
-    await assert.rejects(computeRoiThetaSpectrogram(s, [0], { strategy: 'sessions' }), /parallelises across sessions/);
   });
 });

@@ -6,7 +6,7 @@
  * the parameter errors.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
 import fc from 'fast-check';
 import {
@@ -25,12 +25,11 @@ import {
 } from '../../src/index.js';
 import { drawPatterns, isExact, numpySum, patternCount, writePattern } from '../../src/compute/cluster-test.js';
 import { tPpf } from '../../src/compute/t-dist.js';
-import { assertBitwiseEqual, assertRowsClose, fixturePath } from '../helpers.js';
+import { assertBitwiseEqual, assertRowsClose, fixturePath, readJson } from '../helpers.js';
 
 after(() => shutdownPools());
 
 const STATS = fixturePath('mne', 'stats');
-const readJsonFile = (path: string): any => JSON.parse(readFileSync(path, 'utf8'));
 
 interface Case {
   name: string;
@@ -42,7 +41,7 @@ interface Case {
 const CASES: Case[] = readdirSync(STATS, { withFileTypes: true })
   .filter((d) => d.isDirectory())
   .map((d) => {
-    const params = readJsonFile(`${STATS}/${d.name}/params.json`);
+    const params = readJson(`${STATS}/${d.name}/params.json`);
     return {
       name: d.name,
       params,
@@ -265,7 +264,7 @@ describe('ttest1samp and lstsqSlope against SciPy / numpy', () => {
     assert.ok(Math.abs(a - b) <= rtol * Math.abs(b), `${what}: ${a} vs ${b} (rel ${Math.abs(a - b) / Math.abs(b)})`);
 
   test('scipy.stats.ttest_1samp(values, 0), two-sided', () => {
-    for (const c of readJsonFile(`${STATS}/ttest_1samp.json`)) {
+    for (const c of readJson(`${STATS}/ttest_1samp.json`)) {
       const r = ttest1samp(Float64Array.from(c.values));
       close(r.t, c.t, 1e-12, `t of ${c.values.length} values`);
       close(r.p, c.p, 1e-12, `p of ${c.values.length} values`);
@@ -274,7 +273,7 @@ describe('ttest1samp and lstsqSlope against SciPy / numpy', () => {
   });
 
   test('numpy.polyfit(xs, ys, 1)[0]', () => {
-    for (const c of readJsonFile(`${STATS}/polyfit_slope.json`)) {
+    for (const c of readJson(`${STATS}/polyfit_slope.json`)) {
       close(lstsqSlope(Float64Array.from(c.xs), Float64Array.from(c.ys)), c.slope, 1e-12, `slope over ${c.xs.length} points`);
     }
     assert.equal(lstsqSlope(Float64Array.of(1, 2, 3), Float64Array.of(0.5, 9, 2.5)), 1);

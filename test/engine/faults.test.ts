@@ -1,12 +1,11 @@
 /**
  * Fault handling of the parallel engine, with faults injected into workers
- * (src/parallel/faults.ts): a task that throws, a worker that exits, a worker out of memory,
+ * (src/engine/faults.ts): a task that throws, a worker that exits, a worker out of memory,
  * Ctrl-C on the CLI. Policy: channel-level strategies fail the run naming the channel; the
  * sessions strategy reports the session as failed and continues.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, test } from 'node:test';
 import {
@@ -17,12 +16,10 @@ import {
   syntheticSession,
   WorkerCrashError,
   type Backend,
-} from '../src/index.js';
-import { childPids } from '../src/bench/proc.js';
-import { FAULT_ENV } from '../src/engine/faults.js';
-import { packagePath } from '../src/paths.js';
-import { writeFileSync } from 'node:fs';
-import { assertBitwiseEqual, tempDir } from './helpers.js';
+} from '../../src/index.js';
+import { childPids } from '../../src/bench/proc.js';
+import { FAULT_ENV } from '../../src/engine/faults.js';
+import { assertBitwiseEqual, spawnCli, tempDir } from '../helpers.js';
 
 /** Runs `body` with a fault armed in fresh pools (workers read the environment when they start). */
 async function withFault<T>(fault: string, body: () => Promise<T>): Promise<T> {
@@ -123,13 +120,12 @@ describe('Ctrl-C', () => {
     const input = join(dir, 'x.npy');
     writeFileSync(input, encodeNpy(syntheticSession({ seed: 1, nChannels: 2, nTimes: 4000 }).eeg, [2, 4000]));
     const output = join(dir, 'p.npy');
-    const cli = spawn(
-      process.execPath,
-      [packagePath('bin', 'eeg-parallel'), 'tfr', '--input', input, '--sfreq', '200', '--output', output, '--strategy', 'channels', '--backend', 'processes', '--jobs', '2'],
-      { env: { ...process.env, [FAULT_ENV]: 'hang:channel 0' }, stdio: ['ignore', 'ignore', 'pipe'] },
-    );
+    const cli = spawnCli(['tfr', '--input', input, '--sfreq', '200', '--output', output, '--strategy', 'channels', '--backend', 'processes', '--jobs', '2'], {
+      env: { ...process.env, [FAULT_ENV]: 'hang:channel 0' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
-    cli.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    cli.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     // Wait until both worker processes are up and the hanging task is running.
     let workers: number[] = [];
     for (let i = 0; i < 200 && workers.length < 2; i++) {

@@ -1,22 +1,12 @@
+/** Atomic file writes (src/io/atomic.ts): complete or untouched, never partial, no temporary files left. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { writeFileAtomic, writeFileAtomicSync } from '../src/io/atomic.js';
-
-function withTempDir(fn: (dir: string) => Promise<void> | void): () => Promise<void> {
-  return async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'atomic-test-'));
-    try {
-      await fn(dir);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  };
-}
+import { writeFileAtomic, writeFileAtomicSync } from '../../src/io/atomic.js';
+import { withTempDir } from '../helpers.js';
 
 const variants = [
   { name: 'writeFileAtomic', write: (p: string, d: Uint8Array | string) => writeFileAtomic(p, d) },
@@ -102,7 +92,7 @@ test('the target is never observed truncated while being overwritten', withTempD
 
 // A real mid-write failure: run the writer in a child process with a file-size limit
 // (`ulimit -f`), so writing the temp file fails with EFBIG after some bytes hit the disk.
-const atomicModule = new URL('../src/io/atomic.js', import.meta.url).href;
+const atomicModule = new URL('../../src/io/atomic.js', import.meta.url).href;
 const canLimit = process.platform !== 'win32' && existsSync('/bin/sh');
 
 for (const fn of ['writeFileAtomic', 'writeFileAtomicSync'] as const) {

@@ -1,13 +1,15 @@
+/**
+ * The .npy reader and writer (src/io/npy.ts): real numpy fixtures of every supported dtype and
+ * layout, corrupted and unusual inputs with one-line ArrayFormatErrors, round-trip properties, and
+ * byte-for-byte agreement with numpy.save.
+ */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import fc from 'fast-check';
 
-import { ArrayFormatError } from '../src/errors.js';
+import { ArrayFormatError } from '../../src/errors.js';
 import {
   encodeNpy,
   npyToFloat64,
@@ -18,26 +20,10 @@ import {
   type NpyArray,
   type NpyData,
   type NpyDtype,
-} from '../src/io/npy.js';
+} from '../../src/io/npy.js';
+import { DEBIAN_PYTHON, fixturePath, pythonCanImport, readJson, runPython, withTempDir } from '../helpers.js';
 
-const PYTHON = '/usr/bin/python3';
-
-/**
- * Repo root: walk up from this (compiled) file until a directory containing package.json is
- * found; if the tests were compiled outside the repo, walk up from the working directory instead.
- */
-function repoRoot(): string {
-  const here = fileURLToPath(import.meta.url);
-  for (const start of [dirname(here), process.cwd()]) {
-    for (let dir = start; ; dir = dirname(dir)) {
-      if (existsSync(join(dir, 'package.json'))) return dir;
-      if (dirname(dir) === dir) break;
-    }
-  }
-  throw new Error(`no package.json found above ${here} or ${process.cwd()}`);
-}
-
-const FIXTURES = join(repoRoot(), 'test', 'fixtures', 'npy');
+const FIXTURES = fixturePath('npy');
 
 interface ManifestEntry {
   file: string;
@@ -50,10 +36,10 @@ interface ManifestEntry {
   error?: boolean;
 }
 
-const manifest = JSON.parse(readFileSync(join(FIXTURES, 'manifest.json'), 'utf8')) as {
+const manifest = readJson<{
   numpy_version: string;
   files: ManifestEntry[];
-};
+}>(join(FIXTURES, 'manifest.json'));
 
 function jsonValue(v: number | string): number {
   if (typeof v === 'number') return v;
@@ -496,8 +482,8 @@ test('property: any dtype, byte order and C/Fortran order decodes to the right C
 // Interoperability with real numpy
 // --------------------------------------------------------------------------------------------
 
-const numpyAvailable = spawnSync(PYTHON, ['-c', 'import numpy'], { encoding: 'utf8' }).status === 0;
-const NO_NUMPY = `${PYTHON} with numpy is not available; cannot cross-check with real numpy`;
+const numpyAvailable = pythonCanImport('numpy');
+const NO_NUMPY = `${DEBIAN_PYTHON} with numpy is not available; cannot cross-check with real numpy`;
 
 /** Python's repr() of a float (shortest round-trip digits, Python's exponent style). */
 function pyFloatRepr(v: number): string {
@@ -524,9 +510,7 @@ test('encodeNpy output is byte-identical to numpy.save', { skip: numpyAvailable 
     '    a = (np.arange(n, dtype=np.float64) * 0.5 - 3).reshape(shape)',
     '    b = io.BytesIO(); np.save(b, a); print(b.getvalue().hex())',
   ].join('\n');
-  const r = spawnSync(PYTHON, ['-c', script], { input: JSON.stringify(shapes), encoding: 'utf8', maxBuffer: 1 << 26 });
-  assert.equal(r.status, 0, r.stderr);
-  const lines = r.stdout.trim().split('\n');
+  const lines = runPython(script, [], { input: JSON.stringify(shapes) }).trim().split('\n');
   assert.equal(lines.length, shapes.length);
   shapes.forEach((shape, i) => {
     const n = shape.reduce((a, b) => a * b, 1);
@@ -536,35 +520,25 @@ test('encodeNpy output is byte-identical to numpy.save', { skip: numpyAvailable 
   });
 });
 
-test('writeNpy output is read back by real numpy', { skip: numpyAvailable ? false : NO_NUMPY }, async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'npy-test-'));
-  try {
-    const cases: [number[], number[]][] = [
-      [[3, 4], Array.from({ length: 12 }, (_, i) => i * 0.1 - 0.35)],
-      [[2, 2, 2], [NaN, Infinity, -Infinity, -0, 0, 1e-5, 1.5e300, -2.5e-310]],
-      [[5], [1, -2, 3.25, 1e16, 123456.789]],
-      [[], [42.5]],
-      [[0, 3], []],
-      [[1, 0, 2], []],
-    ];
-    for (const [shape, values] of cases) {
-      const file = join(dir, 'out.npy');
-      await writeNpy(file, new Float64Array(values), shape);
-      const r = spawnSync(
-        PYTHON,
-        ['-c', "import numpy as np, sys; a=np.load(sys.argv[1]); print(a.dtype, a.shape, a.flags['C_CONTIGUOUS'], repr(a.ravel().tolist()))", file],
-        { encoding: 'utf8' },
-      );
-      assert.equal(r.status, 0, r.stderr);
-      const pyShape = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
-      assert.equal(r.stdout.trim(), `float64 ${pyShape} True [${values.map(pyFloatRepr).join(', ')}]`);
-      assert.deepEqual(readdirSync(dir), ['out.npy'], 'no temp files left');
-      assert.deepEqual(readNpyFloat64(file, { minDims: 0 }), { data: new Float64Array(values), shape });
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+test('writeNpy output is read back by real numpy', { skip: numpyAvailable ? false : NO_NUMPY }, withTempDir(async (dir) => {
+  const cases: [number[], number[]][] = [
+    [[3, 4], Array.from({ length: 12 }, (_, i) => i * 0.1 - 0.35)],
+    [[2, 2, 2], [NaN, Infinity, -Infinity, -0, 0, 1e-5, 1.5e300, -2.5e-310]],
+    [[5], [1, -2, 3.25, 1e16, 123456.789]],
+    [[], [42.5]],
+    [[0, 3], []],
+    [[1, 0, 2], []],
+  ];
+  for (const [shape, values] of cases) {
+    const file = join(dir, 'out.npy');
+    await writeNpy(file, new Float64Array(values), shape);
+    const stdout = runPython("import numpy as np, sys; a=np.load(sys.argv[1]); print(a.dtype, a.shape, a.flags['C_CONTIGUOUS'], repr(a.ravel().tolist()))", [file]);
+    const pyShape = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
+    assert.equal(stdout.trim(), `float64 ${pyShape} True [${values.map(pyFloatRepr).join(', ')}]`);
+    assert.deepEqual(readdirSync(dir), ['out.npy'], 'no temp files left');
+    assert.deepEqual(readNpyFloat64(file, { minDims: 0 }), { data: new Float64Array(values), shape });
   }
-});
+}, 'npy-test-'));
 
 test('encodeNpy rejects shapes that do not match the data', () => {
   assertFormatError(() => encodeNpy(new Float64Array(5), [2, 3]), /shape \(2, 3\) has 6 elements but data has 5/);

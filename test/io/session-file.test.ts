@@ -1,7 +1,8 @@
 /**
- * The lazy pickle reader on fixtures written by real numpy (scripts/make_pickle_fixtures.py):
- * every array of every session against the generator's SHA-256 of its float64 C-order bytes,
- * channel subsets against the full read, the SessionFile API's errors, and the bad files.
+ * Session files (src/io/session-file.ts) and the lazy pickle reader behind them, on fixtures
+ * written by real numpy (scripts/make_pickle_fixtures.py): every array of every session against
+ * the generator's SHA-256 of its float64 C-order bytes, channel subsets against the full read, the
+ * SessionFile API's errors, and the bad files.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,18 +10,16 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { packagePath } from '../src/paths.js';
-import { validateSessionData } from '../src/analysis/session-checks.js';
-import * as errors from '../src/errors.js';
-import { ChannelRangeError, EegParallelError, InputFileError, SessionDataError } from '../src/errors.js';
-import { openSessionFile, openSessionSource, type SessionFile } from '../src/io/session-file.js';
-import { readArrayFloat64 } from '../src/io/pickle/array-read.js';
-import { memorySource, type ByteSource } from '../src/io/pickle/source.js';
-import { writeSyntheticLabFile } from '../src/bench/lab-file.js';
-import { syntheticSession } from '../src/synthetic/session.js';
-import { tempDir } from './helpers.js';
+import { validateSessionData } from '../../src/analysis/session-checks.js';
+import * as errors from '../../src/errors.js';
+import { ChannelRangeError, EegParallelError, InputFileError, SessionDataError } from '../../src/errors.js';
+import { openSessionFile, openSessionSource, type SessionFile } from '../../src/io/session-file.js';
+import { readArrayFloat64 } from '../../src/io/pickle/array-read.js';
+import { memorySource, type ByteSource } from '../../src/io/pickle/source.js';
+import { writeSyntheticLabFile } from '../../src/bench/lab-file.js';
+import { syntheticSession } from '../../src/synthetic/session.js';
+import { pickleFixture, readJson, tempDir } from '../helpers.js';
 
-const dir = (...p: string[]): string => packagePath('test', 'fixtures', 'pickle', ...p);
 
 interface ExpectedArray {
   shape: number[];
@@ -53,7 +52,7 @@ interface Expected {
 const GOOD = ['lab_p4', 'lab_p2', 'lab_p5', 'np2_p4', 'np2_p5', 'strscalars_p4', 'mixed_p4'];
 
 function expected(name: string): Expected {
-  return JSON.parse(readFileSync(dir(`${name}.expected.json`), 'utf8')) as Expected;
+  return readJson<Expected>(pickleFixture(`${name}.expected.json`));
 }
 
 function sha(a: Float64Array): string {
@@ -62,7 +61,7 @@ function sha(a: Float64Array): string {
 
 /** Opens without touching any cache (these tests are about content). */
 function openFixture(name: string): Promise<SessionFile> {
-  return openSessionFile(dir(`${name}.pkl`), { useCache: false });
+  return openSessionFile(pickleFixture(`${name}.pkl`), { useCache: false });
 }
 
 async function checkFile(sf: SessionFile, src: ByteSource, exp: Expected): Promise<void> {
@@ -124,7 +123,7 @@ for (const name of GOOD) {
   test(`pickle fixture ${name}: every array and session matches numpy`, async () => {
     const sf = await openFixture(name);
     try {
-      const bytes = readFileSync(dir(`${name}.pkl`));
+      const bytes = readFileSync(pickleFixture(`${name}.pkl`));
       await checkFile(sf, memorySource(bytes, name), expected(name));
       assert.equal(sf.fromCache, false);
     } finally {
@@ -135,7 +134,7 @@ for (const name of GOOD) {
 
 test('tiny chunk and inline limits (every refill and skip path, protocol 2 text streamed) give the same values', async () => {
   for (const name of GOOD) {
-    const bytes = readFileSync(dir(`${name}.pkl`));
+    const bytes = readFileSync(pickleFixture(`${name}.pkl`));
     const src = memorySource(bytes, name);
     const sf = await openSessionSource(src, { chunk: 7, inlineBytes: 0, inlineStr: 300 });
     await checkFile(sf, src, expected(name));
@@ -143,7 +142,7 @@ test('tiny chunk and inline limits (every refill and skip path, protocol 2 text 
 });
 
 test('the scanner skips array payloads: scanning reads a small fraction of a large file', async () => {
-  const bytes = readFileSync(dir('lab_p4.pkl'));
+  const bytes = readFileSync(pickleFixture('lab_p4.pkl'));
   let read = 0;
   const counting: ByteSource = {
     size: bytes.length,
@@ -195,8 +194,8 @@ test('SessionFile API: rats, sessions of a rat, index and channel errors', async
 });
 
 test('a missing file is InputFileError; a directory must be a session directory of .npy files', async () => {
-  await assert.rejects(openSessionFile(dir('does-not-exist.pkl')), (e: unknown) => e instanceof InputFileError && /no such file/.test((e as Error).message));
-  await assert.rejects(openSessionFile(dir()), (e: unknown) => e instanceof SessionDataError && /session directory .* lacks eeg\.npy/.test((e as Error).message));
+  await assert.rejects(openSessionFile(pickleFixture('does-not-exist.pkl')), (e: unknown) => e instanceof InputFileError && /no such file/.test((e as Error).message));
+  await assert.rejects(openSessionFile(pickleFixture()), (e: unknown) => e instanceof SessionDataError && /session directory .* lacks eeg\.npy/.test((e as Error).message));
 });
 
 interface BadEntry {
@@ -207,7 +206,7 @@ interface BadEntry {
   message?: string;
 }
 
-const bad = (JSON.parse(readFileSync(dir('bad_manifest.json'), 'utf8')) as { files: BadEntry[] }).files;
+const bad = readJson<{ files: BadEntry[] }>(pickleFixture('bad_manifest.json')).files;
 
 for (const entry of bad) {
   test(`bad pickle ${entry.file}: ${entry.error} on ${entry.when}`, async () => {

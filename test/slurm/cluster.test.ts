@@ -1,6 +1,7 @@
 /**
- * `slurm submit` / `slurm status` against a real SLURM: a single-node cluster started on this
- * machine by scripts/slurm/local-cluster.sh (Debian's slurm-wlm + munge, installed when missing).
+ * `slurm submit` / `slurm status` (src/slurm/) against a real SLURM: a single-node cluster started
+ * on this machine by scripts/slurm/local-cluster.sh (Debian's slurm-wlm + munge, installed when
+ * missing).
  * The cluster run's per-rat and cross-rat outputs must be bitwise identical to running
  * analyze-rat and aggregate directly.
  *
@@ -14,11 +15,11 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, relative } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { packagePath } from '../src/paths.js';
-import { DEBIAN_PYTHON, fixturePath, runCli, runPython, tempDir } from './helpers.js';
+import { packagePath } from '../../src/paths.js';
+import { DEBIAN_PYTHON, pickleFixture, pythonCanImport, readJson, runCli, runPython, SHORT_SESSION_PARAMS, tempDir } from '../helpers.js';
 
 const CLUSTER = packagePath('scripts', 'slurm', 'local-cluster.sh');
-const PARAMS = ['--freq-range', '15,45', '--n-freqs', '5', '--n-cycles-factor', '0.1', '--window', '0.5', '--channels', '0,1'];
+const PARAMS = [...SHORT_SESSION_PARAMS, '--channels', '0,1'];
 const WAIT_MS = 5 * 60_000;
 
 function prerequisites(): string | null {
@@ -26,7 +27,7 @@ function prerequisites(): string | null {
   if (process.getuid?.() !== 0) return 'not root (installing slurm-wlm/munge and running slurmd need root)';
   const installed = existsSync('/usr/sbin/slurmctld') && existsSync('/usr/sbin/munged');
   if (!installed && spawnSync('apt-get', ['--version']).status !== 0) return 'slurm-wlm is not installed and apt-get is unavailable';
-  if (spawnSync(DEBIAN_PYTHON, ['-c', 'import numpy']).status !== 0) return `${DEBIAN_PYTHON} cannot import numpy (needed to write the dataset)`;
+  if (!pythonCanImport('numpy')) return `${DEBIAN_PYTHON} cannot import numpy (needed to write the dataset)`;
   return null;
 }
 
@@ -119,7 +120,7 @@ describe('slurm submit on a real single-node SLURM cluster', { skip }, () => {
     readdirSync(dir, { recursive: true, encoding: 'utf8' })
       .filter((f) => f.endsWith('.npy'))
       .sort();
-  const sizesOf = (path: string): unknown => (JSON.parse(readFileSync(path, 'utf8')) as { sizes: unknown }).sizes;
+  const sizesOf = (path: string): unknown => readJson<{ sizes: unknown }>(path).sizes;
 
   /** Same .npy files with the same bytes, and the same `sizes` in every results.json. */
   function assertSameResults(ours: string, theirs: string): void {
@@ -176,7 +177,7 @@ describe('slurm submit on a real single-node SLURM cluster', { skip }, () => {
     // lab_p4.pkl: rat 9442's sessions have 28 channels, so channel 30 fails it; 10501 has 32.
     const failing = join(work, 'failing-run');
     const params = PARAMS.map((p) => (p === '0,1' ? '0,30' : p));
-    submit(['--data', fixturePath('pickle', 'lab_p4.pkl'), ...params, '--output-dir', failing]);
+    submit(['--data', pickleFixture('lab_p4.pkl'), ...params, '--output-dir', failing]);
     const s = await settle(failing);
     const byRat = new Map(s.rats.map((r) => [r.rat, r]));
     assert.equal(byRat.get('10501')?.state, 'done', JSON.stringify(s, null, 1));

@@ -1,21 +1,17 @@
 /**
- * report.html from a fixed benchmark report (test/fixtures/figures/bench-report.json: 44 runs of
- * the quick, scalability and full-sessions workloads on a 4-core machine, one of them invalid):
- * page structure and self-containment in Node, then the real thing in Debian's Chromium, opened
- * from disk with the network blocked.
+ * report.html (src/bench/report/html.ts, charts.ts) from a fixed benchmark report
+ * (test/fixtures/figures/bench-report.json: 44 runs of the quick, scalability and full-sessions
+ * workloads on a 4-core machine, one of them invalid): page structure and self-containment in
+ * Node, then the real thing in Debian's Chromium, opened from disk with the network blocked.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, test } from 'node:test';
-import type { BenchReport } from '../src/bench/report/types.js';
-import { renderHtml } from '../src/bench/report/html.js';
-import { benchCharts, problemPoints, seriesName } from '../src/bench/report/charts.js';
-import { fixturePath, tempDir } from './helpers.js';
-
-const loadFixture = (): BenchReport => JSON.parse(readFileSync(fixturePath('figures', 'bench-report.json'), 'utf8')) as BenchReport;
+import { renderHtml } from '../../../src/bench/report/html.js';
+import { benchCharts, problemPoints, seriesName } from '../../../src/bench/report/charts.js';
+import { benchReportFixture, tempDir } from '../../helpers.js';
 
 /** The text of `<script ... id="<id>">…</script>`. */
 function scriptById(html: string, id: string): string {
@@ -25,7 +21,7 @@ function scriptById(html: string, id: string): string {
 }
 
 describe('report.html (structure)', () => {
-  const report = loadFixture();
+  const report = benchReportFixture();
   const html = renderHtml(report);
 
   test('keeps the report data, the tables, machine info and recommendations', () => {
@@ -96,7 +92,7 @@ describe('report.html (structure)', () => {
   });
 
   test('markup in report strings is escaped, and cannot end the data scripts early', () => {
-    const evil = loadFixture();
+    const evil = benchReportFixture();
     evil.command = 'eeg-parallel test </script><script>alert(1)</script>';
     evil.recommendations = ['use <b>this</b> & that'];
     evil.runs[0]!.problem = '</script><img src=x>';
@@ -108,7 +104,7 @@ describe('report.html (structure)', () => {
   });
 
   test('an all-valid report, and one with only sequential runs', () => {
-    const ok = loadFixture();
+    const ok = benchReportFixture();
     ok.runs = ok.runs.filter((r) => r.valid);
     ok.valid = true;
     const page = renderHtml(ok);
@@ -134,8 +130,8 @@ describe('report.html in Chromium', () => {
     const { chromium } = await import('playwright-core');
     const dir = tempDir('eeg-report-html-');
     const page = join(dir, 'report.html');
-    writeFileSync(page, renderHtml(loadFixture()));
-    const profile = mkdtempSync(join(tmpdir(), 'eeg-chromium-profile-'));
+    writeFileSync(page, renderHtml(benchReportFixture()));
+    const profile = tempDir('eeg-chromium-profile-');
     const context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,

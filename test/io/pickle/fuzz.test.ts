@@ -8,11 +8,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 
-import { packagePath } from '../src/paths.js';
-import { EegParallelError } from '../src/errors.js';
-import { openSessionSource } from '../src/io/session-file.js';
-import { OP } from '../src/io/pickle/opcodes.js';
-import { memorySource } from '../src/io/pickle/source.js';
+import { EegParallelError } from '../../../src/errors.js';
+import { openSessionSource } from '../../../src/io/session-file.js';
+import { OP } from '../../../src/io/pickle/opcodes.js';
+import { memorySource } from '../../../src/io/pickle/source.js';
+import { pickleFixture } from '../../helpers.js';
 
 const CASES = Number(process.env['PICKLE_FUZZ_CASES'] ?? 12_000);
 const SEED = Number(process.env['PICKLE_FUZZ_SEED'] ?? 0x5eed);
@@ -44,7 +44,7 @@ async function loadBases(): Promise<Base[]> {
   const names = ['lab_p4', 'lab_p2', 'lab_p5', 'np2_p4', 'np2_p5', 'strscalars_p4', 'mixed_p4', 'bad_missing_key', 'bad_object_array', 'bad_complex_dtype'];
   const out: Base[] = [];
   for (const name of names) {
-    const bytes = new Uint8Array(readFileSync(packagePath('test', 'fixtures', 'pickle', `${name}.pkl`)));
+    const bytes = new Uint8Array(readFileSync(pickleFixture(`${name}.pkl`)));
     const sf = await openSessionSource(memorySource(bytes, name));
     const inPayload = new Uint8Array(bytes.length);
     for (const s of sf.sessions) {

@@ -1,19 +1,17 @@
 /**
- * The session index cache: reused while the file's size and mtime are unchanged, invalidated
- * otherwise, tolerant of damaged cache files and of an unwritable location next to the data.
+ * The session index cache (src/io/pickle/index-cache.ts): reused while the file's size and mtime
+ * are unchanged, invalidated otherwise, tolerant of damaged cache files and of an unwritable
+ * location next to the data.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { packagePath } from '../src/paths.js';
-import { InputFileError } from '../src/errors.js';
-import { openSessionFile } from '../src/io/session-file.js';
-import { cachePaths } from '../src/io/pickle/index-cache.js';
-import { tempDir } from './helpers.js';
-
-const fixture = (name: string): string => packagePath('test', 'fixtures', 'pickle', name);
+import { InputFileError } from '../../../src/errors.js';
+import { openSessionFile } from '../../../src/io/session-file.js';
+import { cachePaths } from '../../../src/io/pickle/index-cache.js';
+import { pickleFixture, readJson, withTempDir } from '../../helpers.js';
 
 /** Opens, reports whether the index came from the cache, closes. */
 async function fromCache(file: string, options?: Parameters<typeof openSessionFile>[1]): Promise<boolean> {
@@ -22,78 +20,64 @@ async function fromCache(file: string, options?: Parameters<typeof openSessionFi
   return sf.fromCache;
 }
 
-function copyFixture(name = 'lab_p4.pkl'): { dir: string; file: string } {
-  const dir = tempDir('eeg-parallel-pickle-cache-');
-  const file = join(dir, name);
-  copyFileSync(fixture(name), file);
-  return { dir, file };
+/** A test body given a copy of lab_p4.pkl in a fresh temporary directory (removed afterwards). */
+function withFixtureCopy(body: (file: string, dir: string) => Promise<void>): () => Promise<void> {
+  return withTempDir(async (dir) => {
+    const file = join(dir, 'lab_p4.pkl');
+    copyFileSync(pickleFixture('lab_p4.pkl'), file);
+    await body(file, dir);
+  }, 'eeg-parallel-pickle-cache-');
 }
 
-test('second open uses the cache, with the same index and the same data', async () => {
-  const { dir, file } = copyFixture();
-  try {
-    const a = await openSessionFile(file);
-    assert.equal(a.fromCache, false);
-    assert.ok(existsSync(`${file}.eegidx.json`), 'cache written next to the file');
-    const b = await openSessionFile(file);
-    assert.equal(b.fromCache, true);
-    assert.deepEqual(b.sessions, a.sessions);
-    assert.deepEqual(await b.readSession(2, { channels: [1, 27] }), await a.readSession(2, { channels: [1, 27] }));
-    await a.close();
-    await b.close();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+test('second open uses the cache, with the same index and the same data', withFixtureCopy(async (file) => {
+  const a = await openSessionFile(file);
+  assert.equal(a.fromCache, false);
+  assert.ok(existsSync(`${file}.eegidx.json`), 'cache written next to the file');
+  const b = await openSessionFile(file);
+  assert.equal(b.fromCache, true);
+  assert.deepEqual(b.sessions, a.sessions);
+  assert.deepEqual(await b.readSession(2, { channels: [1, 27] }), await a.readSession(2, { channels: [1, 27] }));
+  await a.close();
+  await b.close();
+}));
 
-test('a new mtime or size invalidates the cache', async () => {
-  const { dir, file } = copyFixture();
-  try {
-    await fromCache(file);
-    const later = new Date(Date.now() + 60_000);
-    utimesSync(file, later, later);
-    const touched = await openSessionFile(file);
-    assert.equal(touched.fromCache, false, 'mtime change rescans');
-    await touched.close();
-    assert.equal(await fromCache(file), true);
-    appendFileSync(file, Buffer.from([0])); // trailing byte after STOP: still a valid pickle
-    utimesSync(file, later, later); // same mtime as the cached one: only the size differs
-    const grown = await openSessionFile(file);
-    assert.equal(grown.fromCache, false, 'size change rescans');
-    await grown.close();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+test('a new mtime or size invalidates the cache', withFixtureCopy(async (file) => {
+  await fromCache(file);
+  const later = new Date(Date.now() + 60_000);
+  utimesSync(file, later, later);
+  const touched = await openSessionFile(file);
+  assert.equal(touched.fromCache, false, 'mtime change rescans');
+  await touched.close();
+  assert.equal(await fromCache(file), true);
+  appendFileSync(file, Buffer.from([0])); // trailing byte after STOP: still a valid pickle
+  utimesSync(file, later, later); // same mtime as the cached one: only the size differs
+  const grown = await openSessionFile(file);
+  assert.equal(grown.fromCache, false, 'size change rescans');
+  await grown.close();
+}));
 
-test('a damaged or foreign cache file is ignored and rewritten', async () => {
-  const { dir, file } = copyFixture();
-  try {
-    const first = await openSessionFile(file);
-    const sessions = first.sessions;
-    await first.close();
-    const cache = `${file}.eegidx.json`;
-    const good = JSON.parse(readFileSync(cache, 'utf8')) as { sessions: { arrays: Record<string, { offset: unknown }> }[] };
-    for (const damaged of [
-      '{ not json',
-      '[]',
-      JSON.stringify({ ...good, version: 999 }),
-      JSON.stringify({ ...good, sessions: [{ ...good.sessions[0], arrays: { eeg: { offset: 'x' } } }] }),
-    ]) {
-      writeFileSync(cache, damaged);
-      const sf = await openSessionFile(file);
-      assert.equal(sf.fromCache, false);
-      assert.deepEqual(sf.sessions, sessions);
-      await sf.close();
-      assert.equal(await fromCache(file), true, 'rewritten');
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+test('a damaged or foreign cache file is ignored and rewritten', withFixtureCopy(async (file) => {
+  const first = await openSessionFile(file);
+  const sessions = first.sessions;
+  await first.close();
+  const cache = `${file}.eegidx.json`;
+  const good = readJson<{ sessions: { arrays: Record<string, { offset: unknown }> }[] }>(cache);
+  for (const damaged of [
+    '{ not json',
+    '[]',
+    JSON.stringify({ ...good, version: 999 }),
+    JSON.stringify({ ...good, sessions: [{ ...good.sessions[0], arrays: { eeg: { offset: 'x' } } }] }),
+  ]) {
+    writeFileSync(cache, damaged);
+    const sf = await openSessionFile(file);
+    assert.equal(sf.fromCache, false);
+    assert.deepEqual(sf.sessions, sessions);
+    await sf.close();
+    assert.equal(await fromCache(file), true, 'rewritten');
   }
-});
+}));
 
-test('unwritable sidecar location falls back to the temp directory; cacheDir and useCache options', async () => {
-  const { dir, file } = copyFixture();
+test('unwritable sidecar location falls back to the temp directory; cacheDir and useCache options', withFixtureCopy(async (file, dir) => {
   const [sidecar, fallback] = await cachePaths(file);
   try {
     mkdirSync(sidecar!); // a directory where the sidecar would go: the atomic rename fails
@@ -115,20 +99,14 @@ test('unwritable sidecar location falls back to the temp directory; cacheDir and
     assert.ok(!existsSync(`${other}.eegidx.json`), 'useCache: false writes nothing');
   } finally {
     rmSync(fallback!, { force: true });
-    rmSync(dir, { recursive: true, force: true });
   }
-});
+}));
 
-test('reading after the file changed is an InputFileError, not garbage', async () => {
-  const { dir, file } = copyFixture();
-  try {
-    const sf = await openSessionFile(file, { useCache: false });
-    const later = new Date(Date.now() + 120_000);
-    utimesSync(file, later, later);
-    await assert.rejects(sf.readSession(0), (e: unknown) => e instanceof InputFileError && /changed since it was indexed/.test((e as Error).message));
-    await sf.close();
-    await assert.rejects(sf.readSession(0), InputFileError);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+test('reading after the file changed is an InputFileError, not garbage', withFixtureCopy(async (file) => {
+  const sf = await openSessionFile(file, { useCache: false });
+  const later = new Date(Date.now() + 120_000);
+  utimesSync(file, later, later);
+  await assert.rejects(sf.readSession(0), (e: unknown) => e instanceof InputFileError && /changed since it was indexed/.test((e as Error).message));
+  await sf.close();
+  await assert.rejects(sf.readSession(0), InputFileError);
+}));

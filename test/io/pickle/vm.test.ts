@@ -1,5 +1,5 @@
 /**
- * The pickle VM on its own: Python values round-trip (against CPython's pickle, all protocols, and a
+ * The pickle VM (src/io/pickle/vm.ts) on its own: Python values round-trip (against CPython's pickle, all protocols, and a
  * property test over a small TS encoder), and hostile or malformed opcode streams fail with
  * ArrayFormatError naming what was wrong.
  */
@@ -7,11 +7,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 
-import { ArrayFormatError } from '../src/errors.js';
-import { memorySource } from '../src/io/pickle/source.js';
-import type { PyValue } from '../src/io/pickle/values.js';
-import { scanPickle, type ScanOptions } from '../src/io/pickle/vm.js';
-import { runPython } from './helpers.js';
+import { ArrayFormatError } from '../../../src/errors.js';
+import { memorySource } from '../../../src/io/pickle/source.js';
+import type { PyValue } from '../../../src/io/pickle/values.js';
+import { scanPickle, type ScanOptions } from '../../../src/io/pickle/vm.js';
+import { runPython } from '../../helpers.js';
 
 /** JSON-able plain form of a scanned value (what Python's json of the same object would give). */
 type Plain = null | boolean | number | string | Plain[] | { [k: string]: Plain };

@@ -1,0 +1,74 @@
+/**
+ * The run plan (src/compute/plan.ts): the auto rule choosing a strategy, the plan's pool (workers
+ * only, or the calling thread computing too) and task counts, and the sessions strategy refused
+ * for one recording.
+ */
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import {
+  AUTO_MIN_TF_POINTS,
+  chooseStrategy,
+  computeRoiThetaSpectrogram,
+  shutdownPools,
+  syntheticSession,
+  type AutoChoice,
+  type ProblemSize,
+} from '../../src/index.js';
+import { planRun } from '../../src/compute/plan.js';
+
+after(() => shutdownPools());
+
+describe('the auto rule', () => {
+  const problem = (over: Partial<ProblemSize>): ProblemSize => ({ nChannels: 8, nFreqs: 20, nTimes: 100_000, nSessions: 1, output: 'windows', ...over });
+  const choose = (over: Partial<ProblemSize>, jobs = 2, maxMemoryBytes = 4 * 1024 ** 3, callerComputes = false) =>
+    chooseStrategy(problem(over), { jobs, maxMemoryBytes, callerComputes });
+  test('each rule, in order', () => {
+    assert.equal(choose({}, 1).strategy, 'sequential');
+    assert.deepEqual(pick(choose({}, 2, 4 * 1024 ** 3, true)), ['frequencies', 10], 'the calling thread computes: one batch per thread');
+    assert.deepEqual(pick(choose({ output: 'channelPower' }, 2, 4 * 1024 ** 3, true)), ['frequencies', 10]);
+    assert.equal(choose({ nChannels: 1, nFreqs: 2, nTimes: AUTO_MIN_TF_POINTS / 2 - 1 }).strategy, 'sequential');
+    assert.deepEqual(pick(choose({ nSessions: 3, output: 'roiPower' })), ['sessions', 1]);
+    assert.deepEqual(pick(choose({ output: 'roiPower' })), ['frequencies', 10]);
+    assert.deepEqual(pick(choose({ output: 'roiPower' }, 3)), ['frequencies', 7]);
+    assert.deepEqual(pick(choose({})), ['channels', null]);
+    assert.deepEqual(pick(choose({ nChannels: 3 })), ['frequencies', 10]);
+    assert.deepEqual(pick(choose({ output: 'channelPower' })), ['channels', null]);
+    assert.deepEqual(pick(choose({ output: 'channelPower' }, 2, 40e6)), ['frequencies', 10], 'three channels of power rows exceed 40 MB');
+  });
+  const pick = (c: AutoChoice) => [c.strategy, c.batchSize];
+});
+
+describe('pool lifecycle and options', () => {
+  test("the plan's pool: workers only for channels adding full-power ROI rows in turns and for runs with more tasks than threads", () => {
+    const problem = (output: ProblemSize['output'], nChannels = 2): ProblemSize => ({ nChannels, nFreqs: 20, nTimes: 100_000, nSessions: 1, output });
+    const plan = (strategy: 'channels' | 'frequencies', output: ProblemSize['output'], nChannels = 2, jobs = 2, batchSize?: number) =>
+      planRun(problem(output, nChannels), { strategy, jobs, ...(batchSize !== undefined && { batchSize }) });
+    assert.equal(plan('channels', 'roiPower').pool!.callerComputes, false);
+    assert.equal(plan('channels', 'windows').pool!.callerComputes, true);
+    assert.equal(plan('channels', 'windows', 3).pool!.callerComputes, false, 'more tasks than threads');
+    assert.equal(plan('frequencies', 'roiPower').pool!.callerComputes, true);
+    assert.equal(plan('frequencies', 'roiPower', 2, 2, 5).pool!.callerComputes, false, 'more tasks than threads');
+    assert.equal(plan('frequencies', 'roiPower', 2, 1, 5).pool!.callerComputes, true, 'one job: no worker to keep waiting');
+    assert.equal(sequentialPool(), null);
+    // A stream of unknown length (a rat's sessions): workers only, but for one job.
+    const sessions = (jobs: number) => planRun({ ...problem('windows'), nSessions: 4, unit: 'sessions' }, { strategy: 'sessions', jobs }).pool!;
+    assert.equal(sessions(2).callerComputes, false);
+    assert.equal(sessions(1).callerComputes, true);
+    assert.throws(() => planRun(problem('windows'), { strategy: 'sessions' }), /parallelises across sessions/);
+    // The task counts: one per channel, one per batch of rows.
+    assert.equal(plan('channels', 'windows', 8).nTasks, 8);
+    assert.equal(plan('frequencies', 'windows', 8).nTasks, 2);
+    assert.equal(plan('frequencies', 'windows', 8, 3).nTasks, 3);
+    assert.equal(plan('frequencies', 'windows', 8, 2, 5).nTasks, 4);
+    assert.equal(plan('frequencies', 'windows', 8, 2, 30).nTasks, 1);
+    assert.equal(plan('frequencies', 'windows', 8, 2, 30).batchSize, 20, 'a batch is at most every row');
+    function sequentialPool() {
+      return planRun(problem('windows'), { strategy: 'sequential' }).pool;
+    }
+  });
+
+  test('the sessions strategy on one recording is a clear error', async () => {
+    const s = syntheticSession({ seed: 3, nChannels: 2, nTimes: 2000 });
+    await assert.rejects(computeRoiThetaSpectrogram(s, [0], { strategy: 'sessions' }), /parallelises across sessions/);
+  });
+});
