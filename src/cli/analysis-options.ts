@@ -40,6 +40,7 @@ const VALUE_OPTIONS = {
   baselineMode: ['--baseline-mode <MODE>', `with --normalize baseline: ${BASELINE_MODES.join('|')} (default zscore)`],
   thetaBand: ['--theta-band <LO,HI>', 'theta scalar band, Hz (default 3,7)'],
   thetaWindow: ['--theta-window <T0,T1>', 'theta scalar window, s (default -0.2,0)'],
+  layout: ['--layout <FILE>', 'electrode layout CSV (site,x_mm,y_mm) for the cross-rat electrode maps (default data/h32_layout.csv)'],
 } as const;
 
 type ValueOption = keyof typeof VALUE_OPTIONS;

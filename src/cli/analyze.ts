@@ -11,6 +11,7 @@ import { thetaSelection } from '../analysis/theta.js';
 import type { RunPlan } from '../compute/plan.js';
 import { sharedPool } from '../engine/pool.js';
 import { EegParallelError, InvalidParameterError } from '../errors.js';
+import { defaultLayoutPath, readElectrodeLayout, type ElectrodeLayout } from '../io/electrode-layout.js';
 import { openSessionFile, type SessionFile, type SessionInfo } from '../io/session-file.js';
 import { closeSessionFiles, type SessionRef } from '../io/session-refs.js';
 import { findRatDirs, readRatResults, storedAnalysisKey, writeCrossRatResults, writeRatResults, writeSessionResults, type RunContext } from '../results/result-files.js';
@@ -172,8 +173,9 @@ export function registerAnalysisCommands(program: Command): void {
     .description('cross-rat means from the complete per-rat results under DIR (written to DIR/cross_rat)')
     .requiredOption('--output-dir <DIR>', 'directory holding one analyze-rat result per subdirectory')
     .option('--no-plots', 'do not draw figures')
-    .action(async (opts: { outputDir: string; plots: boolean }) => {
-      const summary = await aggregateRats(opts.outputDir, opts.plots);
+    .option('--layout <FILE>', 'electrode layout CSV (site,x_mm,y_mm) for the electrode maps (default data/h32_layout.csv)')
+    .action(async (opts: { outputDir: string; plots: boolean; layout?: string }) => {
+      const summary = await aggregateRats(opts.outputDir, opts.plots, undefined, opts.layout === undefined ? undefined : readElectrodeLayout(opts.layout));
       process.stdout.write(summary + '\n');
     });
 
@@ -236,7 +238,9 @@ async function runRat(
  * Cross-rat means of complete rat results, written to `outputDir/cross_rat`: of `ratDirs`, or of
  * every complete rat result under `outputDir`. Returns a one-line summary.
  */
-async function aggregateRats(outputDir: string, plots: boolean, ratDirs?: readonly string[]): Promise<string> {
+async function aggregateRats(outputDir: string, plots: boolean, ratDirs?: readonly string[], layout?: ElectrodeLayout): Promise<string> {
+  // Read before anything is written: a bad layout file fails the command, not its last figure.
+  const electrodeLayout = plots ? (layout ?? readElectrodeLayout(defaultLayoutPath())) : null;
   let dirs = ratDirs;
   if (dirs === undefined) {
     const found = findRatDirs(outputDir);
@@ -258,6 +262,10 @@ async function aggregateRats(outputDir: string, plots: boolean, ratDirs?: readon
   const firstRoi = cross.rois[0];
   const nmMeans = firstRoi?.groups.filter((g) => g.events === 'nm') ?? [];
   const figures = plots && firstRoi !== undefined ? await (await figuresModule()).writeCrossRatFigures(outDir, nmMeans, first.freqs, first.windowTimes, firstRoi.label) : [];
+  if (electrodeLayout !== null && firstRoi !== undefined) {
+    const { writeCrossRatThetaFigures } = await import('../results/figures/theta.js');
+    figures.push(...(await writeCrossRatThetaFigures(outDir, { cross, rats, theta }, electrodeLayout)));
+  }
   await writeCrossRatResults(outDir, cross, rats, theta, figures);
   return `${rats.length} rats: ${(firstRoi?.groups ?? []).map((s) => `${s.events} size ${s.label}: ${s.nRats} rats`).join('; ')} → ${outDir}`;
 }
@@ -268,6 +276,8 @@ async function aggregateRats(outputDir: string, plots: boolean, ratDirs?: readon
  * the cross-rat means. A progress bar with ETA on a terminal, one line per rat otherwise.
  */
 async function analyzeAll(opts: AnalysisCommandOptions & { rats?: string }, options: AnalysisOptions): Promise<void> {
+  // A bad --layout fails now, not after every rat has been analysed.
+  const layout = opts.layout === undefined ? undefined : readElectrodeLayout(opts.layout);
   const file = await openSessionFile(opts.data);
   let rats: { ratId: string; infos: SessionInfo[] }[];
   try {
@@ -307,7 +317,7 @@ async function analyzeAll(opts: AnalysisCommandOptions & { rats?: string }, opti
   }
   // The cross-rat means of this run's rats: other rat directories under DIR may hold other analyses.
   const ratDirs = rats.filter((r) => done.includes(r.ratId) || kept.includes(r.ratId)).map((r) => join(opts.outputDir, `rat_${r.ratId}`));
-  const summary = ratDirs.length > 0 ? await aggregateRats(opts.outputDir, opts.plots, ratDirs) : 'no rat could be analysed';
+  const summary = ratDirs.length > 0 ? await aggregateRats(opts.outputDir, opts.plots, ratDirs, layout) : 'no rat could be analysed';
   process.stdout.write(
     `${done.length} rats analysed, ${kept.length} kept from an earlier run, ${failed.length} failed` +
       `${failed.map((f) => `\n  rat ${f.ratId}: ${f.reason}`).join('')}\n${summary}\n`,

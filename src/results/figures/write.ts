@@ -29,7 +29,8 @@ export function roiLine(roi: Pick<ResolvedRoi, 'label' | 'channels' | 'electrode
   return roi.label.startsWith('channels') ? `ROI ${channels} · ${electrodes}` : `ROI ${roi.label} · ${electrodes} · ${channels}`;
 }
 
-async function writeSet(dir: string, stem: string, figure: FigureSet): Promise<string[]> {
+/** Writes `<stem>.png` and `<stem>.svg` of a figure into `dir` (atomically); returns their paths. */
+export async function writeSet(dir: string, stem: string, figure: FigureSet): Promise<string[]> {
   const png = join(dir, `${stem}.png`);
   const svg = join(dir, `${stem}.svg`);
   await writeFileAtomic(png, figure.png);
