@@ -15,7 +15,7 @@ import { MAX_ELECTRODE, MIN_ELECTRODE, resolveRoi, roiKey, type ResolvedRoi, typ
 import { frequencyCount, resolveTfrParams, roiProblem, roiSpectrogram, roiWindows, validateRoiChannels, type TfrOptions } from './roi-spectrogram.js';
 import { RoiSetReduction, splitGroups, unionChannels, type ElectrodeMeans, type EventGroup, type WindowGroup } from './roi-set.js';
 import { validateSessionData } from './session-checks.js';
-import { DEFAULT_THETA_BAND, DEFAULT_THETA_WINDOW, thetaSelection, type ThetaSelection } from './theta.js';
+import { runThetaSelection, type ThetaSelection } from './theta.js';
 
 export type { WindowGroup, GroupMean, ElectrodeMeans } from './roi-set.js';
 
@@ -81,7 +81,8 @@ export interface SessionAnalysis {
   channels: number[];
   events: EventKind[];
   normalization: Normalization;
-  theta: ThetaSelection;
+  /** Where theta scalars are taken; null when the default band or window does not fit the run. */
+  theta: ThetaSelection | null;
   /** Hz, shape (n_freqs,). */
   freqs: Float64Array;
   /** Shape (n_freqs,). */
@@ -237,7 +238,7 @@ export async function analyzeSession(
   }));
   const { windowSamples, windowTimes } = plans[0]!.plan;
   const baseline = normalization.mode === 'session-z' ? null : samplesWithin(windowTimes, normalization.baseline, 'baseline');
-  const theta = thetaSelection(params.freqs, windowTimes, options.thetaBand ?? DEFAULT_THETA_BAND, options.thetaWindow ?? DEFAULT_THETA_WINDOW);
+  const theta = runThetaSelection(params.freqs, windowTimes, options.thetaBand, options.thetaWindow);
   validateRoiChannels(session, setup.channels);
 
   const started = performance.now();

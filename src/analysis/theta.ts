@@ -40,6 +40,25 @@ export function thetaSelection(freqs: Float64Array, windowTimes: Float64Array, b
 }
 
 /**
+ * The theta selection of a run: as {@link thetaSelection} when the band or the window is given;
+ * with the defaults, null when they do not fit the run (e.g. frequencies above theta, or windows
+ * shorter than the default theta window): its theta scalars are then not computed.
+ */
+export function runThetaSelection(
+  freqs: Float64Array,
+  windowTimes: Float64Array,
+  band: readonly [number, number] | undefined,
+  window: readonly [number, number] | undefined,
+): ThetaSelection | null {
+  try {
+    return thetaSelection(freqs, windowTimes, band ?? DEFAULT_THETA_BAND, window ?? DEFAULT_THETA_WINDOW);
+  } catch (e) {
+    if (band === undefined && window === undefined && e instanceof InvalidParameterError) return null;
+    throw e;
+  }
+}
+
+/**
  * The theta scalar of a mean window, shape (n_freqs, window_samples): numpy
  * `M[np.ix_(fmask, tmask)].mean()`.
  */

@@ -7,11 +7,12 @@ import type { Command } from 'commander';
 import { basename, join } from 'node:path';
 import { analyzeRat, crossRatAnalysis, type RatAnalysis, type SessionProgress } from '../analysis/rat.js';
 import { analyzeSession, planSessionRun, resolveSessionRois, type AnalysisOptions } from '../analysis/session.js';
-import { thetaSelection } from '../analysis/theta.js';
+import { runThetaSelection } from '../analysis/theta.js';
 import type { RunPlan } from '../compute/plan.js';
 import { sharedPool } from '../engine/pool.js';
 import { EegParallelError, InvalidParameterError } from '../errors.js';
 import { defaultLayoutPath, readElectrodeLayout, type ElectrodeLayout } from '../io/electrode-layout.js';
+import { checkOutputDirectory } from '../io/destinations.js';
 import { openSessionFile, type SessionFile, type SessionInfo } from '../io/session-file.js';
 import { closeSessionFiles, type SessionRef } from '../io/session-refs.js';
 import { findRatDirs, readRatResults, storedAnalysisKey, writeCrossRatResults, writeRatResults, writeSessionResults, type RunContext } from '../results/result-files.js';
@@ -127,6 +128,7 @@ export function registerAnalysisCommands(program: Command): void {
     .action(async (opts: AnalysisCommandOptions & { session: string }) => {
       const started = performance.now();
       const options = parseAnalysisOptions(opts, ANALYSIS_STRATEGIES);
+      checkOutputDirectory('--output-dir', opts.outputDir);
       const index = parseInteger('--session', opts.session, 0);
       const file = await openSessionFile(opts.data);
       try {
@@ -150,6 +152,7 @@ export function registerAnalysisCommands(program: Command): void {
     .requiredOption('--rat <ID>', 'rat id as in the file')
     .action(async (opts: AnalysisCommandOptions & { rat: string }) => {
       const options = parseAnalysisOptions(opts, RAT_STRATEGIES);
+      checkOutputDirectory('--output-dir', opts.outputDir);
       const file = await openSessionFile(opts.data);
       let infos: SessionInfo[];
       try {
@@ -186,6 +189,7 @@ export function registerAnalysisCommands(program: Command): void {
     .option('--rats <ID,...>', 'only these rats (default: every rat in the file)')
     .action(async (opts: AnalysisCommandOptions & { rats?: string }) => {
       const options = parseAnalysisOptions(opts, RAT_STRATEGIES);
+      checkOutputDirectory('--output-dir', opts.outputDir);
       await analyzeAll(opts, options);
     });
 }
@@ -256,13 +260,14 @@ async function aggregateRats(outputDir: string, plots: boolean, ratDirs?: readon
     }
   }
   const cross = crossRatAnalysis(rats);
-  const parameters = first.parameters as { theta_band?: [number, number]; theta_window?: [number, number] };
-  const theta = thetaSelection(first.freqs, first.windowTimes, parameters.theta_band, parameters.theta_window);
+  const parameters = first.parameters as { theta_band?: [number, number] | null; theta_window?: [number, number] | null };
+  // The rats' own theta selection (results from before theta scalars: the defaults, if they fit).
+  const theta = runThetaSelection(first.freqs, first.windowTimes, parameters.theta_band ?? undefined, parameters.theta_window ?? undefined);
   const outDir = join(outputDir, 'cross_rat');
   const firstRoi = cross.rois[0];
   const nmMeans = firstRoi?.groups.filter((g) => g.events === 'nm') ?? [];
   const figures = plots && firstRoi !== undefined ? await (await figuresModule()).writeCrossRatFigures(outDir, nmMeans, first.freqs, first.windowTimes, firstRoi.label) : [];
-  if (electrodeLayout !== null && firstRoi !== undefined) {
+  if (electrodeLayout !== null && firstRoi !== undefined && theta !== null) {
     const { writeCrossRatThetaFigures } = await import('../results/figures/theta.js');
     figures.push(...(await writeCrossRatThetaFigures(outDir, { cross, rats, theta }, electrodeLayout)));
   }

@@ -7,6 +7,7 @@ import { availableCores, type Backend } from '../compute/options.js';
 import { InvalidParameterError } from '../errors.js';
 import type { Mode, SuiteOptions } from '../bench/suite.js';
 import { parseInteger, parseNumber } from './parse.js';
+import { checkOutputDirectory } from '../io/destinations.js';
 import { EXIT_OK, EXIT_VALIDATION_FAILED } from './exit-codes.js';
 
 interface TestCliOptions {
@@ -109,6 +110,7 @@ async function runTest(opts: TestCliOptions): Promise<number> {
     ...(real !== undefined && { real }),
   };
   const outputDir = opts.outputDir ?? opts.output_dir ?? 'results/parallelism';
+  checkOutputDirectory('--output-dir', outputDir);
 
   const bar =
     !opts.json && process.stderr.isTTY

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
 import { writeNpy } from '../io/npy.js';
 import { syntheticSession } from '../synthetic/session.js';
+import { checkOutputDirectory } from '../io/destinations.js';
 import { parseInteger, parsePositive } from './parse.js';
 
 interface SyntheticCliOptions {
@@ -31,6 +32,7 @@ export function registerSynthetic(program: Command): void {
     .option('--rat <ID>', 'rat id (one of the electrode table, for --roi names)', '9151')
     .option('--theta-bursts', 'add a 6 Hz burst after each event, growing with its size')
     .action(async (opts: SyntheticCliOptions) => {
+      checkOutputDirectory('--output-dir', opts.outputDir);
       const s = syntheticSession({
         seed: parseInteger('--seed', opts.seed, 0),
         nChannels: parseInteger('--channels', opts.channels, 1),

@@ -1,6 +1,7 @@
 /** `eeg-parallel tfr`: Morlet power of an .npy array (docs/method.md §5), like MNE `tfr_array_morlet(..., output='power')`. */
 import type { Command } from 'commander';
 import { InvalidParameterError } from '../errors.js';
+import { checkOutputFile } from '../io/destinations.js';
 import { readNpyFloat64, writeNpy } from '../io/npy.js';
 import { resolveTfrParams } from '../analysis/roi-spectrogram.js';
 import { computeTfrPower } from '../analysis/tfr.js';
@@ -42,6 +43,7 @@ export function registerTfr(program: Command): void {
 
 async function runTfr(opts: TfrCommandOptions): Promise<void> {
   const sfreq = parsePositive('--sfreq', opts.sfreq);
+  checkOutputFile('--output', opts.output);
   const parallel = parseParallelOptions(opts, TFR_STRATEGIES);
   const params = resolveTfrParams({ ...parseTfrOptions(opts), zeroMean: opts.zeroMean }, sfreq);
   const { data, shape } = readNpyFloat64(opts.input, { minDims: 1, maxDims: 2 });

@@ -94,14 +94,16 @@ function csv(header: readonly string[], rows: readonly (readonly (string | numbe
 export const THETA_COLUMNS = ['roi', 'events', 'size', 'n_events', 'theta'] as const;
 export const ELECTRODE_COLUMNS = ['electrode', 'channel', 'events', 'size', 'n_events', 'theta'] as const;
 
-/** The theta rows of a session: one per ROI and group. */
+/** The theta rows of a session: one per ROI and group (none without a theta selection). */
 export function sessionThetaRows(a: SessionAnalysis): (string | number)[][] {
-  return a.rois.flatMap((r) => thetaRows(r.key, r.groups, a.windowSamples, a.theta));
+  const theta = a.theta;
+  return theta === null ? [] : a.rois.flatMap((r) => thetaRows(r.key, r.groups, a.windowSamples, theta));
 }
 
-/** The electrode theta rows of a session (with electrodes). */
+/** The electrode theta rows of a session (with electrodes and a theta selection). */
 export function sessionElectrodeRows(a: SessionAnalysis): (string | number)[][] {
-  return (a.electrodes ?? []).flatMap((e) => e.groups.map((g) => [e.electrode, e.channel, g.events, g.size, g.nEvents, thetaOf(g.mean, a.windowSamples, a.theta)]));
+  const theta = a.theta;
+  return theta === null ? [] : (a.electrodes ?? []).flatMap((e) => e.groups.map((g) => [e.electrode, e.channel, g.events, g.size, g.nEvents, thetaOf(g.mean, a.windowSamples, theta)]));
 }
 
 /** Every resolved analysis parameter, as results.json records it. */
@@ -117,8 +119,8 @@ function analysisParameters(a: SessionAnalysis, context: RunContext): Record<str
     normalize: n.mode,
     baseline: n.mode === 'session-z' ? null : n.baseline,
     baseline_mode: n.mode === 'baseline' ? n.baselineMode : null,
-    theta_band: a.theta.band,
-    theta_window: a.theta.window,
+    theta_band: a.theta?.band ?? null,
+    theta_window: a.theta?.window ?? null,
     electrodes: a.electrodes !== null,
     ...context.parallel,
   };
@@ -187,8 +189,10 @@ async function writeNpyFiles(files: readonly { name: string; data: Float64Array;
 export async function writeSessionResults(dir: string, a: SessionAnalysis, context: RunContext): Promise<void> {
   mkdirSync(dir, { recursive: true });
   await writeNpyFiles(sessionFiles(a, dir));
-  await writeFileAtomic(join(dir, THETA_FILE), csv(THETA_COLUMNS, sessionThetaRows(a)));
-  if (a.electrodes !== null) await writeFileAtomic(join(dir, ELECTRODE_THETA_FILE), csv(ELECTRODE_COLUMNS, sessionElectrodeRows(a)));
+  if (a.theta !== null) {
+    await writeFileAtomic(join(dir, THETA_FILE), csv(THETA_COLUMNS, sessionThetaRows(a)));
+    if (a.electrodes !== null) await writeFileAtomic(join(dir, ELECTRODE_THETA_FILE), csv(ELECTRODE_COLUMNS, sessionElectrodeRows(a)));
+  }
   await writeJson(dir, RESULTS_FILE, sessionSummary(a, context));
 }
 
@@ -216,14 +220,16 @@ export async function writeRatResults(dir: string, rat: RatAnalysis, context: Ru
     ...(rat.electrodes ?? []).flatMap((e) => groupFiles(join(dir, `roi_e${e.electrode}`), e.groups, nFreqs, rat.windowSamples)),
   ]);
   const theta = first.theta;
-  const sessionRows = rat.sessions.flatMap((a) => sessionThetaRows(a).map((row) => [a.sessionIndex ?? '', ...row]));
-  const ratRows = rat.rois.flatMap((r) => thetaRows(r.key, r.groups, rat.windowSamples, theta).map((row) => ['all', ...row]));
-  await writeFileAtomic(join(dir, THETA_FILE), csv(['session', ...THETA_COLUMNS], [...ratRows, ...sessionRows]));
-  if (rat.electrodes !== null) {
-    const channelOf = new Map((first.electrodes ?? []).map((e) => [e.electrode, e.channel]));
-    const electrodeRows = rat.electrodes.flatMap((e) => e.groups.map((g) => ['all', e.electrode, channelOf.get(e.electrode) ?? '', g.events, g.size, g.nEvents, thetaOf(g.mean, rat.windowSamples, theta)]));
-    const perSession = rat.sessions.flatMap((a) => sessionElectrodeRows(a).map((row) => [a.sessionIndex ?? '', ...row]));
-    await writeFileAtomic(join(dir, ELECTRODE_THETA_FILE), csv(['session', ...ELECTRODE_COLUMNS], [...electrodeRows, ...perSession]));
+  if (theta !== null) {
+    const sessionRows = rat.sessions.flatMap((a) => sessionThetaRows(a).map((row) => [a.sessionIndex ?? '', ...row]));
+    const ratRows = rat.rois.flatMap((r) => thetaRows(r.key, r.groups, rat.windowSamples, theta).map((row) => ['all', ...row]));
+    await writeFileAtomic(join(dir, THETA_FILE), csv(['session', ...THETA_COLUMNS], [...ratRows, ...sessionRows]));
+    if (rat.electrodes !== null) {
+      const channelOf = new Map((first.electrodes ?? []).map((e) => [e.electrode, e.channel]));
+      const electrodeRows = rat.electrodes.flatMap((e) => e.groups.map((g) => ['all', e.electrode, channelOf.get(e.electrode) ?? '', g.events, g.size, g.nEvents, thetaOf(g.mean, rat.windowSamples, theta)]));
+      const perSession = rat.sessions.flatMap((a) => sessionElectrodeRows(a).map((row) => [a.sessionIndex ?? '', ...row]));
+      await writeFileAtomic(join(dir, ELECTRODE_THETA_FILE), csv(['session', ...ELECTRODE_COLUMNS], [...electrodeRows, ...perSession]));
+    }
   }
   await writeJson(dir, RESULTS_FILE, {
     kind: 'rat',
@@ -370,8 +376,8 @@ export function meanAndSe(values: readonly number[]): { mean: number; se: number
 
 /**
  * Writes the cross-rat results into `dir`: per ROI (in `roi_<key>/` when there are several) the
- * means per events kind and size and the NM − ITI means, freqs.npy, window_times.npy,
- * theta_by_rat.csv (`rat,roi,events,size,n_events,theta`), theta_summary.csv
+ * means per events kind and size and the NM − ITI means, freqs.npy, window_times.npy, with a
+ * theta selection theta_by_rat.csv (`rat,roi,events,size,n_events,theta`), theta_summary.csv
  * (`roi,events,size,n_rats,theta_mean,theta_se`), the electrode versions with electrodes, and
  * results.json last.
  */
@@ -379,7 +385,7 @@ export async function writeCrossRatResults(
   dir: string,
   cross: CrossRatAnalysis,
   rats: readonly StoredRat[],
-  theta: ThetaSelection,
+  theta: ThetaSelection | null,
   figures: string[],
 ): Promise<void> {
   const first = rats[0]!;
@@ -393,32 +399,34 @@ export async function writeCrossRatResults(
     ...cross.rois.flatMap((r) => groupFiles(roiDir(dir, r.key, several), r.groups.map((g) => ({ ...g, nEvents: g.nRats })), nFreqs, windowSamples)),
     ...(cross.electrodes ?? []).flatMap((e) => groupFiles(join(dir, `roi_e${e.electrode}`), e.groups.map((g) => ({ ...g, nEvents: g.nRats })), nFreqs, windowSamples)),
   ]);
-  const byRat = rats.flatMap((r) => r.rois.flatMap((x) => thetaRows(x.key, x.groups, windowSamples, theta).map((row) => [r.ratId, ...row])));
-  await writeFileAtomic(join(dir, 'theta_by_rat.csv'), csv(['rat', ...THETA_COLUMNS], byRat));
-  const summary = (key: string | number, groups: readonly CrossRatMean[], rowsOf: (g: CrossRatMean) => number[]) =>
-    groups.map((g) => {
-      const { mean, se } = meanAndSe(rowsOf(g));
-      return [key, g.events, g.size, g.nRats, mean, se];
-    });
-  const ratTheta = (ratId: string, pick: (r: StoredRat) => readonly StoredRatGroup[] | undefined, g: CrossRatMean): number[] => {
-    const group = pick(rats.find((r) => r.ratId === ratId)!)?.find((x) => x.events === g.events && x.size === g.size);
-    return group === undefined ? [] : [thetaOf(group.mean, windowSamples, theta)];
-  };
-  await writeFileAtomic(
-    join(dir, THETA_FILE),
-    csv(
-      ['roi', 'events', 'size', 'n_rats', 'theta_mean', 'theta_se'],
-      cross.rois.flatMap((x) => summary(x.key, x.groups, (g) => g.rats.flatMap((id) => ratTheta(id, (r) => r.rois.find((y) => y.key === x.key)?.groups, g)))),
-    ),
-  );
-  if (cross.electrodes !== null) {
+  if (theta !== null) {
+    const byRat = rats.flatMap((r) => r.rois.flatMap((x) => thetaRows(x.key, x.groups, windowSamples, theta).map((row) => [r.ratId, ...row])));
+    await writeFileAtomic(join(dir, 'theta_by_rat.csv'), csv(['rat', ...THETA_COLUMNS], byRat));
+    const summary = (key: string | number, groups: readonly CrossRatMean[], rowsOf: (g: CrossRatMean) => number[]) =>
+      groups.map((g) => {
+        const { mean, se } = meanAndSe(rowsOf(g));
+        return [key, g.events, g.size, g.nRats, mean, se];
+      });
+    const ratTheta = (ratId: string, pick: (r: StoredRat) => readonly StoredRatGroup[] | undefined, g: CrossRatMean): number[] => {
+      const group = pick(rats.find((r) => r.ratId === ratId)!)?.find((x) => x.events === g.events && x.size === g.size);
+      return group === undefined ? [] : [thetaOf(group.mean, windowSamples, theta)];
+    };
     await writeFileAtomic(
-      join(dir, ELECTRODE_THETA_FILE),
+      join(dir, THETA_FILE),
       csv(
-        ['electrode', 'events', 'size', 'n_rats', 'theta_mean', 'theta_se'],
-        cross.electrodes.flatMap((e) => summary(e.electrode, e.groups, (g) => g.rats.flatMap((id) => ratTheta(id, (r) => r.electrodes?.find((y) => y.electrode === e.electrode)?.groups, g)))),
+        ['roi', 'events', 'size', 'n_rats', 'theta_mean', 'theta_se'],
+        cross.rois.flatMap((x) => summary(x.key, x.groups, (g) => g.rats.flatMap((id) => ratTheta(id, (r) => r.rois.find((y) => y.key === x.key)?.groups, g)))),
       ),
     );
+    if (cross.electrodes !== null) {
+      await writeFileAtomic(
+        join(dir, ELECTRODE_THETA_FILE),
+        csv(
+          ['electrode', 'events', 'size', 'n_rats', 'theta_mean', 'theta_se'],
+          cross.electrodes.flatMap((e) => summary(e.electrode, e.groups, (g) => g.rats.flatMap((id) => ratTheta(id, (r) => r.electrodes?.find((y) => y.electrode === e.electrode)?.groups, g)))),
+        ),
+      );
+    }
   }
   await writeJson(dir, RESULTS_FILE, {
     kind: 'cross-rat',

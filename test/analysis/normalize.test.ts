@@ -128,7 +128,7 @@ describe('session analyses vs numpy + MNE', () => {
       for (const [i, { roi, g }] of thetaRows.entries()) {
         const row = expected.theta[i]!;
         assert.deepEqual([roi, g.events, g.size, g.nEvents], [row.roi, row.events, row.size, row.n_events], `theta row ${i}`);
-        assertTheta(thetaOf(g.mean, a.windowSamples, a.theta), row.theta, g.mean, `${roi} ${g.events} ${g.size}`);
+        assertTheta(thetaOf(g.mean, a.windowSamples, a.theta!), row.theta, g.mean, `${roi} ${g.events} ${g.size}`);
       }
       if (expected.electrode_theta !== undefined) {
         const rows = a.electrodes!.flatMap((e) => e.groups.map((g) => ({ e, g })));
@@ -136,7 +136,7 @@ describe('session analyses vs numpy + MNE', () => {
         for (const [i, { e, g }] of rows.entries()) {
           const row: ThetaRow = expected.electrode_theta[i]!;
           assert.deepEqual([e.electrode, e.channel, g.events, g.size, g.nEvents], [row.electrode, row.channel, row.events, row.size, row.n_events], `electrode row ${i}`);
-          assertTheta(thetaOf(g.mean, a.windowSamples, a.theta), row.theta, g.mean, `e${e.electrode} ${g.events} ${g.size}`);
+          assertTheta(thetaOf(g.mean, a.windowSamples, a.theta!), row.theta, g.mean, `e${e.electrode} ${g.events} ${g.size}`);
         }
         const e2 = a.electrodes!.find((e) => e.electrode === 2)!;
         assertGroups(e2.groups, join(name, 'roi_e2'), files, a.windowSamples, 'e2');
@@ -155,13 +155,13 @@ test('rat: pre-event normalisation within each session, windows pooled over sess
   for (const g of groups) assert.deepEqual([g.nEvents, g.sessions], [expected.events[g.events].sizes[g.label]!.n_events, expected.events[g.events].sizes[g.label]!.sessions], `${g.events} ${g.label}`);
   assertGroups(groups, name, [], rat.windowSamples, 'rat');
   const theta = rat.sessions[0]!.theta;
-  for (const [i, g] of groups.entries()) assertTheta(thetaOf(g.mean, rat.windowSamples, theta), expected.theta[i]!.theta, g.mean, `rat ${g.events} ${g.size}`);
+  for (const [i, g] of groups.entries()) assertTheta(thetaOf(g.mean, rat.windowSamples, theta!), expected.theta[i]!.theta, g.mean, `rat ${g.events} ${g.size}`);
   const perSession = rat.sessions.flatMap((a) => a.rois[0]!.groups.map((g) => ({ a, g })));
   assert.equal(perSession.length, expected.session_theta.length);
   for (const [i, { a, g }] of perSession.entries()) {
     const row = expected.session_theta[i]!;
     assert.deepEqual([a.sessionIndex, g.events, g.size], [row.session, row.events, row.size]);
-    assertTheta(thetaOf(g.mean, a.windowSamples, a.theta), row.theta, g.mean, `session ${row.session} ${g.events} ${g.size}`);
+    assertTheta(thetaOf(g.mean, a.windowSamples, a.theta!), row.theta, g.mean, `session ${row.session} ${g.events} ${g.size}`);
   }
 });
 
