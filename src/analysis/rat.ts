@@ -114,7 +114,7 @@ export function planRatRun(sessions: Iterable<SessionRef> | AsyncIterable<Sessio
   }
   const nTimes = first === undefined ? 1 : refTimes(first);
   const output = options.saveRoiPower ? 'roiPower' : 'windows';
-  const ratLevel = planRun({ nChannels, nFreqs: frequencyCount(options), nTimes, nSessions: list?.length ?? 1, output, unit: 'sessions' }, options);
+  const ratLevel = planRun({ nChannels, nFreqs: frequencyCount(options), nTimes, nSessions: list?.length ?? Infinity, output, unit: 'sessions' }, options);
   return ratLevel.strategy === 'sessions' ? ratLevel : planSessionRun(nChannels, nTimes, options);
 }
 

@@ -25,6 +25,7 @@
  * 7. Otherwise → `frequencies` with batches of ⌈n_freqs / jobs⌉ rows, which balances uneven
  *    channel counts (e.g. 3 channels on 2 cores) at the price of one extra signal FFT per batch.
  */
+import { totalmem } from 'node:os';
 import type { PoolOptions } from '../engine/pool.js';
 import { poolOptionsFor } from '../engine/schedule.js';
 import { InvalidParameterError } from '../errors.js';
@@ -157,7 +158,14 @@ export function planRun(problem: ProblemSize, options: ParallelOptions = {}): Ru
   if (strategy === 'frequencies') batchSize = Math.min(batchSize ?? defaultFrequencyBatch(problem.nFreqs, resolved.jobs), problem.nFreqs);
   if (strategy === 'sessions') batchSize ??= 1;
   const nTasks =
-    strategy === 'sequential' ? 1 : strategy === 'sessions' ? Infinity : strategy === 'channels' ? problem.nChannels : Math.ceil(problem.nFreqs / batchSize!);
+    strategy === 'sequential'
+      ? 1
+      : strategy === 'sessions'
+        ? Math.ceil(problem.nSessions / batchSize!)
+        : strategy === 'channels'
+          ? problem.nChannels
+          : Math.ceil(problem.nFreqs / batchSize!);
+  const jobs = strategy === 'sequential' ? resolved.jobs : capJobs(resolved.jobs, nTasks, resolved);
   const callerComputes = resolved.callerComputes && !tasksTakeRoiTurns(strategy, resolved.backend, problem.output);
   const pool =
     strategy === 'sequential'
@@ -165,13 +173,37 @@ export function planRun(problem: ProblemSize, options: ParallelOptions = {}): Ru
       : poolOptionsFor(
           {
             backend: resolved.backend,
-            jobs: resolved.jobs,
+            jobs,
             callerComputes,
             ...(resolved.workerHeapLimitMb !== null && { workerHeapLimitMb: resolved.workerHeapLimitMb }),
           },
           nTasks,
         );
-  return { ...resolved, strategy, batchSize, reason, nTasks, pool };
+  return { ...resolved, jobs, strategy, batchSize, reason, nTasks, pool };
+}
+
+/**
+ * What a worker costs before it computes anything: a worker thread's isolate, or a child process
+ * (an order of magnitude, docs/performance.md); used to cap the workers a memory budget allows.
+ */
+export const WORKER_OVERHEAD_BYTES = { threads: 16 * 2 ** 20, processes: 64 * 2 ** 20 } as const;
+
+const warnedCaps = new Set<string>();
+
+/**
+ * The workers a run starts: at most one per task (a worker without a task only costs start-up and
+ * memory) and as many as the memory budget allows; a warning says when `--jobs` was lowered.
+ */
+function capJobs(requested: number, nTasks: number, options: Pick<ResolvedParallelOptions, 'backend' | 'maxMemoryBytes'>): number {
+  const byMemory = Math.max(1, Math.floor(Math.min(options.maxMemoryBytes, totalmem() / 2) / WORKER_OVERHEAD_BYTES[options.backend]));
+  const jobs = Math.max(1, Math.min(requested, nTasks, byMemory));
+  const key = `${requested}/${jobs}`;
+  if (jobs < requested && !warnedCaps.has(key)) {
+    warnedCaps.add(key);
+    const why = jobs === nTasks ? `the run has ${nTasks} tasks` : `${jobs} workers' start-up memory fills the memory budget`;
+    process.emitWarning(`jobs=${requested} lowered to ${jobs}: ${why}`, 'EegParallelWarning');
+  }
+  return jobs;
 }
 
 /** The plan of the sequential reference path (and of each session inside a `sessions` worker). */

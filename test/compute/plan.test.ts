@@ -72,3 +72,32 @@ describe('pool lifecycle and options', () => {
     await assert.rejects(computeRoiThetaSpectrogram(s, [0], { strategy: 'sessions' }), /parallelises across sessions/);
   });
 });
+
+describe('workers are capped at the tasks and the memory budget', () => {
+  const problem = (nChannels: number): ProblemSize => ({ nChannels, nFreqs: 20, nTimes: 100_000, nSessions: 1, output: 'channelPower' });
+
+  test('no more workers than tasks', () => {
+    let plan = planRun(problem(4), { strategy: 'channels', jobs: 1000 });
+    assert.equal(plan.jobs, 4);
+    assert.equal(plan.pool!.jobs, 4);
+    plan = planRun({ ...problem(4), nSessions: 3, unit: 'sessions' }, { strategy: 'sessions', jobs: 64, backend: 'processes' });
+    assert.equal(plan.pool!.jobs, 3, 'one worker per session');
+    plan = planRun(problem(4), { strategy: 'frequencies', jobs: 2 });
+    assert.equal(plan.pool!.jobs, 2, 'not capped when every worker has a task');
+  });
+
+  test('no more workers than the memory budget holds', () => {
+    const plan = planRun(problem(32), { strategy: 'channels', jobs: 32, backend: 'processes', maxMemoryBytes: 200 * 2 ** 20 });
+    assert.equal(plan.pool!.jobs, 3, '200 MiB holds three child processes');
+  });
+
+  test('the warning names the requested and the actual jobs', async () => {
+    const seen: string[] = [];
+    const listener = (w: Error): void => void seen.push(w.message);
+    process.on('warning', listener);
+    planRun(problem(5), { strategy: 'channels', jobs: 777 });
+    await new Promise((r) => setImmediate(r));
+    process.off('warning', listener);
+    assert.ok(seen.some((m) => /jobs=777 lowered to 5: the run has 5 tasks/.test(m)), seen.join('\n'));
+  });
+});
