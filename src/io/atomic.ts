@@ -30,6 +30,24 @@ function tempPathFor(target: string): string {
   );
 }
 
+/** Temporary files being written by this process (removed by {@link removeTempFiles} on a signal). */
+const pending = new Set<string>();
+
+/**
+ * Removes every temporary file this process is writing: called when the run is stopped (Ctrl-C),
+ * so that an interrupted run leaves no `.tmp` file behind. Synchronous: the process exits next.
+ */
+export function removeTempFiles(): void {
+  for (const tmp of pending) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // already renamed or removed
+    }
+  }
+  pending.clear();
+}
+
 /**
  * Best-effort fsync of a directory so the rename itself is durable; ignored where unsupported.
  * Asynchronous (libuv's thread pool): a run that writes results while it computes must not block
@@ -79,6 +97,7 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string | 
   const tmp = tempPathFor(path);
   let fh: FileHandle | undefined;
   let created = false;
+  pending.add(tmp);
   try {
     fh = await open(tmp, 'wx');
     created = true;
@@ -99,6 +118,8 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string | 
       await unlink(tmp).catch(() => undefined);
     }
     throw err;
+  } finally {
+    pending.delete(tmp);
   }
   await fsyncDir(dirname(resolve(path)));
 }
@@ -108,6 +129,7 @@ export function writeFileAtomicSync(path: string, data: Uint8Array | string): vo
   const tmp = tempPathFor(path);
   let fd: number | undefined;
   let created = false;
+  pending.add(tmp);
   try {
     fd = openSync(tmp, 'wx');
     created = true;
@@ -134,6 +156,8 @@ export function writeFileAtomicSync(path: string, data: Uint8Array | string): vo
       }
     }
     throw err;
+  } finally {
+    pending.delete(tmp);
   }
   fsyncDirSync(dirname(resolve(path)));
 }
