@@ -87,6 +87,7 @@ export { computeTfrPower, planTfrRun } from './analysis/tfr.js';
 export { permutationClusterTest, type ClusterTestOptions, type ClusterTestResult, type ClusterTestCluster } from './compute/permutation-runs.js';
 export { DEFAULT_N_PERMUTATIONS, DEFAULT_SEED, type ClusterShape, type Tail } from './compute/cluster-test.js';
 export { ttest1samp, lstsqSlope, type TTestResult } from './compute/ttest.js';
+export { ratStatistics, MIN_RATS, type RatStats, type RatStatsOptions, type StatsRat, type ContrastTest, type ThetaTest, type SkippedTest } from './analysis/rat-stats.js';
 
 // Parallelism.
 export {

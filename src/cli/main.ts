@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { EegParallelError } from '../errors.js';
 import { registerTfr } from './tfr.js';
 import { registerAnalysisCommands } from './analyze.js';
+import { registerStats } from './stats.js';
 import { registerSlurmCommands } from './slurm.js';
 import { registerSynthetic } from './synthetic.js';
 import { VERSION } from '../version.js';
@@ -25,6 +26,7 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .configureOutput({ outputError: (text, write) => write(`eeg-parallel: ${text.trim()} (run with --help for usage)\n`) });
   registerTfr(program);
   registerAnalysisCommands(program);
+  registerStats(program);
   registerTest(program, setExitCode);
   registerSlurmCommands(program);
   registerSynthetic(program);

@@ -19,6 +19,11 @@ export interface SpectrogramPanel {
   nEvents: number;
   /** Second title line replacing `n = <nEvents> events`, e.g. `n = 40 events, 3 sessions`. */
   detail?: string;
+  /**
+   * Cells to outline (e.g. the significant clusters of a test), shape (n_freqs, window_samples), 1
+   * inside: their boundary is drawn as a black line.
+   */
+  outline?: Uint8Array;
 }
 
 /** Size of one spectrogram panel's plot area, SVG px (the PNG is at least twice that). */
@@ -49,6 +54,9 @@ function validate(panels: readonly SpectrogramPanel[], freqs: Float64Array, wind
       throw new InvalidParameterError(
         `figure: panel '${p.title}' has ${p.mean.length} values, expected n_freqs × window_samples = ${freqs.length} × ${windowTimes.length}`,
       );
+    }
+    if (p.outline !== undefined && p.outline.length !== p.mean.length) {
+      throw new InvalidParameterError(`figure: panel '${p.title}' has an outline mask of ${p.outline.length} values, expected ${p.mean.length}`);
     }
   }
 }
@@ -115,6 +123,43 @@ function geometry(freqs: Float64Array, windowTimes: Float64Array): Geometry {
   };
 }
 
+/**
+ * The boundary of the marked cells of a (n_freqs × n_times) mask, as line segments on the cell
+ * edges (x: s, y: Hz): between a marked cell and an unmarked or missing neighbour; collinear
+ * neighbouring pieces joined into one segment.
+ */
+export function outlineSegments(mask: Uint8Array, g: { tEdges: Float64Array; fEdges: Float64Array }): { x0: number; x1: number; y0: number; y1: number }[] {
+  const nT = g.tEdges.length - 1;
+  const nF = g.fEdges.length - 1;
+  const on = (f: number, t: number): boolean => f >= 0 && f < nF && t >= 0 && t < nT && mask[f * nT + t] !== 0;
+  const segments: { x0: number; x1: number; y0: number; y1: number }[] = [];
+  // Horizontal edges: below row f (between rows f − 1 and f), runs over time.
+  for (let f = 0; f <= nF; f++) {
+    for (let t = 0; t < nT; ) {
+      if (on(f - 1, t) === on(f, t)) {
+        t++;
+        continue;
+      }
+      const start = t;
+      while (t < nT && on(f - 1, t) !== on(f, t)) t++;
+      segments.push({ x0: g.tEdges[start]!, x1: g.tEdges[t]!, y0: g.fEdges[f]!, y1: g.fEdges[f]! });
+    }
+  }
+  // Vertical edges: left of column t, runs over frequency.
+  for (let t = 0; t <= nT; t++) {
+    for (let f = 0; f < nF; ) {
+      if (on(f, t - 1) === on(f, t)) {
+        f++;
+        continue;
+      }
+      const start = f;
+      while (f < nF && on(f, t - 1) !== on(f, t)) f++;
+      segments.push({ x0: g.tEdges[t]!, x1: g.tEdges[t]!, y0: g.fEdges[start]!, y1: g.fEdges[f]! });
+    }
+  }
+  return segments;
+}
+
 /** One spectrogram panel: rect per (frequency, time) cell coloured by z, dashed rule at t = 0. */
 function spectrogramPanel(
   name: string,
@@ -167,6 +212,18 @@ function spectrogramPanel(
     },
   };
   const layers: LayerChild[] = [heatmap];
+  if (panel.outline !== undefined) {
+    layers.push({
+      data: { values: outlineSegments(panel.outline, g) },
+      mark: { type: 'rule', color: 'black', strokeWidth: 2, strokeCap: 'square', aria: false },
+      encoding: {
+        x: { field: 'x0', type: 'quantitative', scale: xScale },
+        x2: { field: 'x1' },
+        y: { field: 'y0', type: 'quantitative', scale: { type: 'log', domain: g.y.domain, nice: false } },
+        y2: { field: 'y1' },
+      },
+    });
+  }
   if (g.x.domain[0] <= 0 && 0 <= g.x.domain[1]) {
     layers.push({
       data: { values: [{ t: 0 }] },

@@ -34,6 +34,8 @@ export interface ThetaBarRow {
   /** Standard error over rats (std with ddof 1 / √n); NaN with one rat (no error bar drawn). */
   se: number;
   nRats: number;
+  /** p-value of a test of the bar (e.g. its t test against 0): marked `*` < 0.05, `**` < 0.01, `***` < 0.001. */
+  p?: number;
 }
 
 /** One electrode's theta for one NM size. */
@@ -48,6 +50,15 @@ export interface ElectrodeThetaValue {
 export interface ThetaFigureOptions {
   /** The value's axis / colour-bar title (default `Theta`). */
   valueTitle?: string;
+  /** Per ROI key: lines under the panel's title (e.g. a trend test). */
+  panelNotes?: Readonly<Record<string, readonly string[]>>;
+  /** What the rows' p-values test, for the legend of the marks (default `a t test against 0`). */
+  pTest?: string;
+}
+
+/** Significance marks: `***` p < 0.001, `**` p < 0.01, `*` p < 0.05, else none. */
+export function significanceMark(p: number): string {
+  return p < 0.001 ? '***' : p < 0.01 ? '**' : p < 0.05 ? '*' : '';
 }
 
 /** Size of one ROI panel's plot area: height, and width per NM size, SVG px. */
@@ -72,8 +83,8 @@ type AnySpec = Extract<TopLevelSpec, { concat: unknown }>['concat'][number];
 const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
 const titleLines = (title: string): string[] => title.split('\n');
 
-/** A padded [min, max] of finite values, always containing 0. */
-function paddedRange(values: Iterable<number>): [number, number] {
+/** A padded [min, max] of finite values, always containing 0 (padded by `pad` of the range). */
+function paddedRange(values: Iterable<number>, pad = 0.08): [number, number] {
   let lo = 0;
   let hi = 0;
   for (const v of values) {
@@ -82,8 +93,8 @@ function paddedRange(values: Iterable<number>): [number, number] {
     if (v > hi) hi = v;
   }
   if (hi === lo) return [-1, 1];
-  const pad = 0.08 * (hi - lo);
-  return [lo < 0 ? lo - pad : 0, hi > 0 ? hi + pad : 0];
+  const margin = pad * (hi - lo);
+  return [lo < 0 ? lo - margin : 0, hi > 0 ? hi + margin : 0];
 }
 
 /** Words of `text` in lines of at most `width` characters. */
@@ -143,13 +154,18 @@ export async function thetaBarsFigure(rows: readonly ThetaBarRow[], title: strin
   const rois = [...new Set(rows.map((r) => r.roi))];
   const kinds = (['nm', 'iti'] as const).filter((k) => rows.some((r) => r.events === k));
   const names = kinds.map((k) => EVENT_NAMES[k]);
-  const yDomain = paddedRange(rows.flatMap((r) => [r.mean, r.mean - r.se, r.mean + r.se]));
+  const withP = rows.some((r) => r.p !== undefined);
+  // Room for the significance marks beyond the bars.
+  const yDomain = paddedRange(rows.flatMap((r) => [r.mean, r.mean - r.se, r.mean + r.se]), withP ? 0.14 : 0.08);
   const yScale = { domain: yDomain, nice: false, zero: false } as const;
   const colour = { field: 'kind', type: 'nominal' as const, title: 'Events', sort: names, scale: { domain: names, range: kinds.map((k) => EVENT_COLOURS[k]) } };
   const ranges = [...new Set(rows.map((r) => r.nRats))].sort((a, b) => a - b);
   const nText = ranges.length === 1 ? plural(ranges[0]!, 'rat') : `${ranges[0]}–${ranges[ranges.length - 1]} rats`;
   const oneRat = rows.some((r) => !Number.isFinite(r.se));
-  const subtitle = `mean ± SE over rats (SE = std with ddof 1 / √n; n = ${nText} per bar)${oneRat ? '; no error bar where one rat' : ''}`;
+  const subtitle = [
+    `mean ± SE over rats (SE = std with ddof 1 / √n; n = ${nText} per bar)${oneRat ? '; no error bar where one rat' : ''}`,
+    ...(withP ? [`* p < 0.05, ** p < 0.01, *** p < 0.001: ${options.pTest ?? 'a t test against 0'}`] : []),
+  ];
   const panels: AnySpec[] = rois.map((roi, i) => {
     const own = rows.filter((r) => r.roi === roi);
     const sizes = [...new Set(own.map((r) => r.size))].sort((a, b) => a - b).map(sizeLabel);
@@ -162,12 +178,17 @@ export async function thetaBarsFigure(rows: readonly ThetaBarRow[], title: strin
       hi: r.mean + r.se,
       n: r.nRats,
       se: Number.isFinite(r.se) ? r.se : null,
+      mark: r.p === undefined ? '' : significanceMark(r.p),
+      // The mark's place: beyond the error bar (or the bar) on the bar's side of 0.
+      markAt: r.mean >= 0 ? Math.max(r.mean, r.mean + (Number.isFinite(r.se) ? r.se : 0)) : Math.min(r.mean, r.mean - (Number.isFinite(r.se) ? r.se : 0)),
+      up: r.mean >= 0,
       // Each item's ARIA label in the SVG, e.g. `theta bar: ROI frontal, NM size 2`.
       bar: `theta bar: ROI ${roi}, ${EVENT_NAMES[r.events]} size ${sizeLabel(r.size)}`,
       error: `theta error bar: ROI ${roi}, ${EVENT_NAMES[r.events]} size ${sizeLabel(r.size)}`,
     }));
     const bars = data.filter((d) => Number.isFinite(d.mean));
     const errors = data.filter((d) => d.se !== null && Number.isFinite(d.mean));
+    const marks = data.filter((d) => d.mark !== '' && Number.isFinite(d.markAt));
     const x = {
       field: 'size',
       type: 'nominal' as const,
@@ -181,7 +202,7 @@ export async function thetaBarsFigure(rows: readonly ThetaBarRow[], title: strin
       name: `bars_${i}`,
       width: Math.max(BAR_PANEL.minWidth, BAR_PANEL.widthPerSize * sizes.length * Math.max(1, kinds.length / 1.5)),
       height: BAR_PANEL.height,
-      title: { text: `ROI ${roi}`, fontSize: 13 },
+      title: { text: `ROI ${roi}`, fontSize: 13, ...(options.panelNotes?.[roi] !== undefined && { subtitle: [...options.panelNotes[roi]], subtitleFontSize: 11 }) },
       layer: [
         {
           data: { values: bars },
@@ -211,6 +232,11 @@ export async function thetaBarsFigure(rows: readonly ThetaBarRow[], title: strin
           data: { values: errors },
           mark: { type: 'tick' as const, color: '#222', thickness: 1.5, size: 9, aria: false },
           encoding: { x, xOffset, y: { field: end, type: 'quantitative' as const, scale: yScale } },
+        })),
+        ...([true, false] as const).map((up) => ({
+          data: { values: marks.filter((d) => d.up === up) },
+          mark: { type: 'text' as const, fontSize: 13, fontWeight: 'bold' as const, color: '#111', baseline: up ? ('bottom' as const) : ('top' as const), dy: up ? -3 : 3, aria: false },
+          encoding: { x, xOffset, y: { field: 'markAt', type: 'quantitative' as const, scale: yScale }, text: { field: 'mark' } },
         })),
       ],
     } as AnySpec;
@@ -416,7 +442,7 @@ export function crossRatElectrodeTheta(input: CrossRatThetaInput): ElectrodeThet
 }
 
 /** The value's title from the rats' recorded normalisation: a z-score, or a baseline mode's unit. */
-function valueTitle(rats: readonly StoredRat[]): string {
+export function valueTitle(rats: readonly Pick<StoredRat, 'parameters'>[]): string {
   const p = rats[0]?.parameters as { normalize?: string; baseline_mode?: string } | undefined;
   if (p?.normalize === 'baseline') return `Theta (baseline ${p.baseline_mode ?? ''})`.replace(' )', ')');
   return p?.normalize === undefined ? 'Theta' : 'Theta (z-score)';
