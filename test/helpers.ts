@@ -259,3 +259,21 @@ export const plot = (f: FigureSet, name: string): PlotArea => {
   assert.ok(p, `plot ${name} in ${f.plots.map((q) => q.name).join(', ')}`);
   return p;
 };
+
+/**
+ * A lab pickle (the lab's layout, written by scripts/write_lab_pickle.py) of seeded synthetic
+ * 32-channel sessions with theta bursts and ITI events: one session per entry of `rats` (a rat
+ * id may repeat for several sessions), the k-th with seed k + 1.
+ */
+export function syntheticLabFile(rats: readonly string[], samples: number, events: number): string {
+  const dir = tempDir();
+  const sessions = rats.map((rat, i) => {
+    const out = join(dir, `session_${i}_${rat}`);
+    const r = runCli(['synthetic', '--output-dir', out, '--rat', rat, '--seed', String(i + 1), '--channels', '32', '--samples', String(samples), '--events', String(events), '--theta-bursts']);
+    assert.equal(r.status, 0, r.stderr);
+    return out;
+  });
+  const pkl = join(dir, 'lab.pkl');
+  runPythonFile(packagePath('scripts', 'write_lab_pickle.py'), [pkl, ...sessions]);
+  return pkl;
+}

@@ -7,10 +7,11 @@ import { refTimes, type SessionRef } from '../io/session-refs.js';
 import { sizeLabel } from '../model/session-data.js';
 import { frequencyCount } from './roi-spectrogram.js';
 import { analyzeSessions } from './session-runs.js';
+import type { SessionSource } from './session-tasks.js';
 import { EVENT_KINDS, type EventKind } from './events.js';
 import { planSessionRun, resolveSessionRois, type AnalysisOptions, type GroupMean, type SessionAnalysis } from './session.js';
 
-export type { SessionRef };
+export type { SessionRef, SessionSource };
 
 /** An in-memory session and its index in the source file. */
 export type IndexedSession = Extract<SessionRef, { session: unknown }>;
@@ -69,7 +70,7 @@ export interface RatAnalysis {
 }
 
 /** Called after each session of a rat: done or failed. */
-export type SessionProgress = (event: { index: number; ok: boolean; reason?: string; analysis?: SessionAnalysis }) => void;
+export type SessionProgress = (event: { index: number; ok: boolean; reason?: string; analysis?: SessionAnalysis; stored?: boolean }) => void;
 
 /** How {@link analyzeRat} runs. */
 export interface RatRun {
@@ -98,8 +99,8 @@ function withoutWindows(a: SessionAnalysis): SessionAnalysis {
  * sessions) runs whole sessions in workers; otherwise each session runs with the plan of one
  * session, made from the first one's size.
  */
-export function planRatRun(sessions: Iterable<SessionRef> | AsyncIterable<SessionRef>, options: AnalysisOptions): RunPlan {
-  const list = Array.isArray(sessions) ? (sessions as SessionRef[]) : null;
+export function planRatRun(sessions: Iterable<SessionSource> | AsyncIterable<SessionSource>, options: AnalysisOptions): RunPlan {
+  const list = Array.isArray(sessions) ? (sessions as SessionSource[]).filter((s): s is SessionRef => !('stored' in s)) : null;
   const first = list?.[0];
   let nChannels = 1;
   if (first !== undefined) {
@@ -132,7 +133,7 @@ export function planRatRun(sessions: Iterable<SessionRef> | AsyncIterable<Sessio
  */
 export async function analyzeRat(
   ratId: string,
-  sessions: Iterable<SessionRef> | AsyncIterable<SessionRef>,
+  sessions: Iterable<SessionSource> | AsyncIterable<SessionSource>,
   options: AnalysisOptions,
   run: RatRun = {},
 ): Promise<RatAnalysis> {
@@ -161,7 +162,7 @@ export async function analyzeRat(
     reference ??= analysis;
     for (const r of analysis.rois) pools.add(`roi ${r.key}`, r.roi.label, index, r.groups);
     for (const e of analysis.electrodes ?? []) pools.add(`electrode ${e.electrode}`, `e${e.electrode}`, index, e.groups);
-    onSession?.({ index, ok: true, analysis });
+    onSession?.({ index, ok: true, analysis, ...(outcome.stored === true && { stored: true }) });
     done.push(keepSessionWindows ? analysis : withoutWindows(analysis));
   }
   if (reference === null) throw new NoUsableSessionError(ratId, failed);

@@ -14,9 +14,14 @@ import { runBounded } from '../engine/schedule.js';
 import { WorkerCrashError } from '../errors.js';
 import type { SessionRef } from '../io/session-refs.js';
 import type { AnalysisOptions } from './session.js';
-import { sessionOutcome, SESSIONS_TASK, type SessionOutcome, type SessionTask } from './session-tasks.js';
+import { sessionOutcome, SESSIONS_TASK, type SessionOutcome, type SessionSource, type SessionTask } from './session-tasks.js';
 
-type Sessions = Iterable<SessionRef> | AsyncIterable<SessionRef>;
+type Sessions = Iterable<SessionSource> | AsyncIterable<SessionSource>;
+
+/** The outcome of a session an earlier run analysed: its stored analysis, not computed again. */
+function storedOutcome(source: Extract<SessionSource, { stored: unknown }>): SessionOutcome {
+  return { index: source.index, ok: true, analysis: source.stored, stored: true };
+}
 
 /** Analyses sessions as `plan` says and yields their outcomes in input order. */
 export function analyzeSessions(sessions: Sessions, options: AnalysisOptions, plan: RunPlan): AsyncGenerator<SessionOutcome> {
@@ -24,7 +29,7 @@ export function analyzeSessions(sessions: Sessions, options: AnalysisOptions, pl
 }
 
 async function* analyzeSessionsInline(sessions: Sessions, options: AnalysisOptions, plan: RunPlan): AsyncGenerator<SessionOutcome> {
-  for await (const ref of sessions) yield await sessionOutcome(ref, options, plan);
+  for await (const source of sessions) yield 'stored' in source ? storedOutcome(source) : await sessionOutcome(source, options, plan);
 }
 
 /** Bytes of a session's EEG held by the main thread (file references are read by the worker). */
@@ -32,9 +37,16 @@ function sessionBytes(ref: SessionRef): number {
   return 'session' in ref ? ref.session.eeg.byteLength + ref.session.eegTime.byteLength : 0;
 }
 
-async function* inBatches(sessions: Sessions, batchSize: number): AsyncGenerator<SessionRef[]> {
+/** Batches of sessions to analyse; a stored session is a batch of its own, answered without a task. */
+async function* inBatches(sessions: Sessions, batchSize: number): AsyncGenerator<SessionRef[] | Extract<SessionSource, { stored: unknown }>> {
   let batch: SessionRef[] = [];
   for await (const ref of sessions) {
+    if ('stored' in ref) {
+      if (batch.length > 0) yield batch;
+      batch = [];
+      yield ref;
+      continue;
+    }
     batch.push(ref);
     if (batch.length === batchSize) {
       yield batch;
@@ -55,8 +67,9 @@ async function* analyzeSessionsInPool(sessions: Sessions, options: AnalysisOptio
   const threads = plan.backend === 'threads';
   const batches = runBounded(
     inBatches(sessions, plan.batchSize ?? 1),
-    { maxInFlight: plan.jobs, maxBytes: plan.maxMemoryBytes, bytesOf: (batch) => batch.reduce((sum, ref) => sum + sessionBytes(ref), 0) },
+    { maxInFlight: plan.jobs, maxBytes: plan.maxMemoryBytes, bytesOf: (batch) => ('stored' in batch ? 0 : batch.reduce((sum, ref) => sum + sessionBytes(ref), 0)) },
     async (batch): Promise<SessionOutcome[]> => {
+      if ('stored' in batch) return [storedOutcome(batch)];
       const label = batch.length === 1 ? `session ${batch[0]!.index}` : `sessions ${batch.map((b) => b.index).join(', ')}`;
       const task: SessionTask = {
         label,

@@ -21,8 +21,14 @@ export interface SessionTask {
 
 /** Outcome of one session: the analysis, or the user-facing error that stopped it. */
 export type SessionOutcome =
-  | { index: number; ok: true; analysis: SessionAnalysis }
+  | { index: number; ok: true; analysis: SessionAnalysis; stored?: boolean }
   | { index: number; ok: false; code: string; message: string };
+
+/**
+ * A session of a multi-session run: to analyse (in memory, or in a file), or already analysed by
+ * an earlier run with the same options (its results read back: a resumed run skips it).
+ */
+export type SessionSource = SessionRef | { index: number; stored: SessionAnalysis };
 
 /**
  * Analyses one session; a user-facing error becomes a failed outcome (anything else is a bug and

@@ -5,6 +5,8 @@
  * user did not give.
  */
 import type { Command } from 'commander';
+import { createHash } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { EventKind } from '../analysis/events.js';
 import { BASELINE_MODES, NORMALIZE_MODES, type BaselineMode, type NormalizeMode } from '../analysis/normalize.js';
@@ -153,10 +155,13 @@ export function analysisArgs(opts: AnalysisCliOptions, strategies: readonly Stra
 }
 
 /**
- * What identifies an analysis: its options except how it runs (every strategy gives the same
- * bits) and the data file's absolute path, as one string.
+ * What identifies an analysis, as a SHA-256 checksum: its options except how it runs (every
+ * strategy gives the same bits), and the data file's absolute path, size and modification time. A
+ * result recorded with the same key need not be computed again.
  */
 export function analysisKey(options: AnalysisOptions, dataFile: string): string {
   const { strategy: _s, jobs: _j, backend: _b, batchSize: _bs, maxMemoryBytes: _m, workerHeapLimitMb: _h, callerComputes: _c, ...rest } = options;
-  return JSON.stringify({ data: resolve(dataFile), ...rest });
+  const st = statSync(dataFile);
+  const key = JSON.stringify({ data: resolve(dataFile), size: st.size, mtimeMs: st.mtimeMs, ...rest });
+  return createHash('sha256').update(key).digest('hex');
 }

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { basename, join } from 'node:path';
-import { analyzeRat, crossRatAnalysis, type RatAnalysis, type SessionProgress } from '../analysis/rat.js';
+import { analyzeRat, crossRatAnalysis, type RatAnalysis, type SessionProgress, type SessionSource } from '../analysis/rat.js';
 import { analyzeSession, planSessionRun, resolveSessionRois, type AnalysisOptions } from '../analysis/session.js';
 import { runThetaSelection } from '../analysis/theta.js';
 import type { RunPlan } from '../compute/plan.js';
@@ -14,8 +14,8 @@ import { EegParallelError, InvalidParameterError } from '../errors.js';
 import { defaultLayoutPath, readElectrodeLayout, type ElectrodeLayout } from '../io/electrode-layout.js';
 import { checkOutputDirectory } from '../io/destinations.js';
 import { openSessionFile, type SessionFile, type SessionInfo } from '../io/session-file.js';
-import { closeSessionFiles, type SessionRef } from '../io/session-refs.js';
-import { findRatDirs, readRatResults, storedAnalysisKey, writeCrossRatResults, writeRatResults, writeSessionResults, type RunContext } from '../results/result-files.js';
+import { closeSessionFiles } from '../io/session-refs.js';
+import { findRatDirs, readRatResults, readSessionResults, storedAnalysisKey, writeCrossRatResults, writeRatResults, writeSessionResults, type RunContext } from '../results/result-files.js';
 import { addAnalysisOptions, analysisKey, parseAnalysisOptions, type AnalysisCliOptions } from './analysis-options.js';
 import { parseInteger } from './parse.js';
 
@@ -215,19 +215,25 @@ async function runRat(
   // reported by its analysis).
   const maxChannels = Math.max(...infos.map((i) => i.nChannels));
   const channels = resolveSessionRois(options, ratId, maxChannels).channels;
-  const refs: SessionRef[] = infos.map((info) => ({ index: info.index, file: { path: data, channels: channels.filter((c) => c < info.nChannels), nTimes: info.nTimes } }));
-  const context = (figures: string[]): RunContext => ({ ...contextOf(data, options, started, figures), analysisKey: analysisKey(options, data) });
+  const key = analysisKey(options, data);
+  // A session an earlier run of the same analysis completed is read back, not computed again.
+  const sources: SessionSource[] = infos.map((info) => {
+    const stored = readSessionResults(join(outputDir, `session_${info.index}`), key);
+    return stored !== null ? { index: info.index, stored } : { index: info.index, file: { path: data, channels: channels.filter((c) => c < info.nChannels), nTimes: info.nTimes } };
+  });
+  const context = (figures: string[]): RunContext => ({ ...contextOf(data, options, started, figures), analysisKey: key });
   const sessionWrites: Promise<void>[] = [];
   const writeFailures: unknown[] = [];
   try {
     const onSession: SessionProgress = (event) => {
-      say(event.ok ? `session ${event.index}: ${groupCounts(event.analysis!.rois[0]?.groups ?? [])}` : `session ${event.index}: skipped: ${event.reason}`);
-      if (event.ok) {
+      const kept = event.stored === true ? ' (kept from an earlier run)' : '';
+      say(event.ok ? `session ${event.index}: ${groupCounts(event.analysis!.rois[0]?.groups ?? [])}${kept}` : `session ${event.index}: skipped: ${event.reason}`);
+      if (event.ok && event.stored !== true) {
         const write = writeSessionResults(join(outputDir, `session_${event.index}`), event.analysis!, context([]));
         sessionWrites.push(write.catch((e: unknown) => void writeFailures.push(e)));
       }
     };
-    const result = await analyzeRat(ratId, refs, options, { onSession, keepSessionWindows: false });
+    const result = await analyzeRat(ratId, sources, options, { onSession, keepSessionWindows: false });
     await Promise.all(sessionWrites);
     if (writeFailures.length > 0) throw writeFailures[0];
     const figures = plots ? await (await figuresModule()).writeRatFigures(outputDir, result) : [];

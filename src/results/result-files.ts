@@ -5,13 +5,14 @@
  * LAST, after all of them: a directory without it is an interrupted run, never a result that
  * looks complete. JSON keys are snake_case, as Python users read them.
  */
-import { mkdirSync, readdirSync, readFileSync, existsSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import type { EventKind } from '../analysis/events.js';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { EventKind, InvalidEvent } from '../analysis/events.js';
+import type { BaselineMode, Normalization } from '../analysis/normalize.js';
 import type { CrossRatAnalysis, CrossRatMean, RatAnalysis, RatGroups } from '../analysis/rat.js';
-import type { ResolvedRoi } from '../analysis/roi.js';
-import type { GroupMean, RoiResult, SessionAnalysis } from '../analysis/session.js';
-import { thetaOf, type ThetaSelection } from '../analysis/theta.js';
+import type { ResolvedRoi, RoiSpec } from '../analysis/roi.js';
+import type { GroupMean, RoiResult, SessionAnalysis, SkippedRoi } from '../analysis/session.js';
+import { runThetaSelection, thetaOf, type ThetaSelection } from '../analysis/theta.js';
 import { SessionDataError } from '../errors.js';
 import { sizeLabel } from '../model/session-data.js';
 import { VERSION } from '../version.js';
@@ -140,6 +141,7 @@ export function sessionSummary(a: SessionAnalysis, context: RunContext): Record<
   return {
     kind: 'session',
     version: VERSION,
+    analysis_key: context.analysisKey ?? null,
     rat_id: a.ratId,
     session_index: a.sessionIndex,
     session_date: a.sessionDate,
@@ -149,7 +151,7 @@ export function sessionSummary(a: SessionAnalysis, context: RunContext): Record<
     roi: { spec: a.roi.spec, label: a.roi.label, channels: a.roi.channels, electrodes: a.roi.electrodes },
     rois: a.rois.map((r) => ({ ...roiJson(r), directory: several ? `roi_${r.key}` : '.', groups: groupsJson(r.groups, (g) => ({ valid_events: g.validEvents })) })),
     skipped_rois: a.skippedRois,
-    electrodes: a.electrodes?.map((e) => ({ electrode: e.electrode, channel: e.channel, directory: `roi_e${e.electrode}` })) ?? null,
+    electrodes: a.electrodes?.map((e) => ({ electrode: e.electrode, channel: e.channel, directory: `roi_e${e.electrode}`, groups: groupsJson(e.groups, (g) => ({ valid_events: g.validEvents })) })) ?? null,
     parameters: analysisParameters(a, context),
     sizes: Object.fromEntries(a.sizes.map((s) => [s.label, { size: s.size, n_events: s.nEvents, valid_events: s.validEvents }])),
     invalid_events: a.invalidEvents,
@@ -188,12 +190,129 @@ async function writeNpyFiles(files: readonly { name: string; data: Float64Array;
  */
 export async function writeSessionResults(dir: string, a: SessionAnalysis, context: RunContext): Promise<void> {
   mkdirSync(dir, { recursive: true });
-  await writeNpyFiles(sessionFiles(a, dir));
+  const files = sessionFiles(a, dir);
+  await writeNpyFiles(files);
+  const written = [...files.map((f) => f.name), ...context.figures.map((f) => join(dir, f))];
   if (a.theta !== null) {
     await writeFileAtomic(join(dir, THETA_FILE), csv(THETA_COLUMNS, sessionThetaRows(a)));
-    if (a.electrodes !== null) await writeFileAtomic(join(dir, ELECTRODE_THETA_FILE), csv(ELECTRODE_COLUMNS, sessionElectrodeRows(a)));
+    written.push(join(dir, THETA_FILE));
+    if (a.electrodes !== null) {
+      await writeFileAtomic(join(dir, ELECTRODE_THETA_FILE), csv(ELECTRODE_COLUMNS, sessionElectrodeRows(a)));
+      written.push(join(dir, ELECTRODE_THETA_FILE));
+    }
   }
+  removeStaleResults(dir, written);
   await writeJson(dir, RESULTS_FILE, sessionSummary(a, context));
+}
+
+/** Result files of this tool (data, tables, figures) that a run may write into a directory. */
+const RESULT_FILE = /^((nm|iti)_size_.+_(windows|mean)|nm_minus_iti_size_.+_mean|roi_power|freqs|window_times)\.npy$|^(theta_summary|electrode_theta|theta_by_rat)\.csv$|^nm_roi_.+\.(png|svg)$|^(theta_bars|electrode_theta_map)\.(png|svg)$/;
+
+/**
+ * Removes the result files of an earlier run in `dir` (and its `roi_*` directories) that this
+ * run did not write: a rerun with other sizes, ROIs or options leaves no stale file beside its
+ * results.json. Only this tool's file names are touched.
+ */
+export function removeStaleResults(dir: string, written: readonly string[]): void {
+  const keep = new Set(written.map((f) => resolve(f)));
+  const remove = (d: string): void => {
+    for (const entry of readdirSync(d, { withFileTypes: true })) {
+      const path = join(d, entry.name);
+      if (entry.isFile() && RESULT_FILE.test(entry.name) && !keep.has(resolve(path))) rmSync(path, { force: true });
+    }
+  };
+  remove(dir);
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (!entry.isDirectory() || !entry.name.startsWith('roi_')) continue;
+    remove(join(dir, entry.name));
+    if (readdirSync(join(dir, entry.name)).length === 0) rmSync(join(dir, entry.name), { recursive: true, force: true });
+  }
+}
+
+interface SessionJson {
+  kind: string;
+  analysis_key?: string | null;
+  rat_id: string;
+  session_index: number | null;
+  session_date: string;
+  eeg_shape: [number, number];
+  sfreq: number;
+  rois: { key: string; spec: RoiSpec; label: string; channels: number[]; electrodes: number[] | null; directory: string; groups: (StoredGroupJson & { valid_events: number[] })[] }[];
+  skipped_rois: SkippedRoi[];
+  electrodes: { electrode: number; channel: number; directory: string; groups: (StoredGroupJson & { valid_events: number[] })[] }[] | null;
+  parameters: { n_cycles: number[]; zero_mean: boolean; window_duration: number; events: EventKind[]; normalize: Normalization['mode']; baseline: [number, number] | null; baseline_mode: BaselineMode | null; theta_band: [number, number] | null; theta_window: [number, number] | null };
+  invalid_events: InvalidEvent[];
+  invalid_iti_events: InvalidEvent[];
+  channel_stats: { channels: number[]; mean: number[][]; std: number[][] };
+  timings: { compute_seconds: number };
+}
+
+/**
+ * A session analysis as an earlier run wrote it, when that run's analysis key equals `key`: what a
+ * resumed analyze-rat pools instead of computing it again (the .npy files hold the values bit for
+ * bit). Null when the directory holds no such complete result.
+ */
+export function readSessionResults(dir: string, key: string): SessionAnalysis | null {
+  let json: SessionJson;
+  try {
+    json = JSON.parse(readFileSync(join(dir, RESULTS_FILE), 'utf8')) as SessionJson;
+  } catch {
+    return null;
+  }
+  if (json.kind !== 'session' || json.analysis_key !== key || json.rois === undefined) return null;
+  try {
+    const p = json.parameters;
+    const freqs = readNpyFloat64(join(dir, 'freqs.npy'), { minDims: 1, maxDims: 1 }).data;
+    const windowTimes = readNpyFloat64(join(dir, 'window_times.npy'), { minDims: 1, maxDims: 1 }).data;
+    const read = (groupDir: string, name: string) => readNpyFloat64(join(dir, groupDir, name), { minDims: 2, maxDims: 3 }).data;
+    const mean = (groupDir: string, g: StoredGroupJson & { valid_events: number[] }): GroupMean => {
+      const events = g.events ?? 'nm';
+      const label = g.label ?? sizeLabel(g.size);
+      return { events, size: g.size, label, nEvents: g.n_events ?? g.valid_events.length, validEvents: g.valid_events, mean: read(groupDir, `${events}_size_${label}_mean.npy`) };
+    };
+    const withWindows = (groupDir: string, g: StoredGroupJson & { valid_events: number[] }) => {
+      const m = mean(groupDir, g);
+      return { ...m, windows: read(groupDir, `${m.events}_size_${m.label}_windows.npy`) };
+    };
+    const rois: RoiResult[] = json.rois.map((r) => ({
+      key: r.key,
+      roi: { spec: r.spec, label: r.label, channels: r.channels, electrodes: r.electrodes },
+      groups: r.groups.map((g) => withWindows(r.directory, g)),
+    }));
+    const normalization: Normalization =
+      p.normalize === 'session-z' ? { mode: 'session-z' } : p.normalize === 'pre-event' ? { mode: 'pre-event', baseline: p.baseline! } : { mode: 'baseline', baseline: p.baseline!, baselineMode: p.baseline_mode! };
+    const flat = (m: number[][]) => Float64Array.from(m.flat());
+    return {
+      ratId: json.rat_id,
+      sessionDate: json.session_date,
+      sessionIndex: json.session_index,
+      eegShape: json.eeg_shape,
+      sfreq: json.sfreq,
+      roi: rois[0]?.roi ?? { spec: { electrodes: [] }, label: 'electrodes', channels: json.channel_stats.channels, electrodes: null },
+      rois,
+      skippedRois: json.skipped_rois,
+      electrodes: json.electrodes?.map((e) => ({ electrode: e.electrode, channel: e.channel, groups: e.groups.map((g) => mean(e.directory, g)) })) ?? null,
+      channels: json.channel_stats.channels,
+      events: p.events,
+      normalization,
+      theta: runThetaSelection(freqs, windowTimes, p.theta_band ?? undefined, p.theta_window ?? undefined),
+      freqs,
+      nCycles: Float64Array.from(p.n_cycles),
+      zeroMean: p.zero_mean,
+      windowDuration: p.window_duration,
+      windowSamples: windowTimes.length,
+      windowTimes,
+      sizes: rois[0]?.groups.filter((g) => g.events === 'nm') ?? [],
+      invalidEvents: json.invalid_events,
+      invalidItiEvents: json.invalid_iti_events,
+      channelMean: flat(json.channel_stats.mean),
+      channelStd: flat(json.channel_stats.std),
+      roiPower: null,
+      computeSeconds: json.timings.compute_seconds,
+    };
+  } catch {
+    return null; // a file of it is missing or damaged: analyse the session again
+  }
 }
 
 export const THETA_FILE = 'theta_summary.csv';
@@ -213,24 +332,29 @@ export async function writeRatResults(dir: string, rat: RatAnalysis, context: Ru
   const nFreqs = rat.freqs.length;
   const first = rat.sessions[0]!;
   const several = rat.rois.length > 1 || rat.electrodes !== null;
-  await writeNpyFiles([
+  const files = [
     { name: join(dir, 'freqs.npy'), data: rat.freqs, shape: [nFreqs] },
     { name: join(dir, 'window_times.npy'), data: rat.windowTimes, shape: [rat.windowSamples] },
     ...rat.rois.flatMap((r) => groupFiles(roiDir(dir, r.key, several), r.groups, nFreqs, rat.windowSamples)),
     ...(rat.electrodes ?? []).flatMap((e) => groupFiles(join(dir, `roi_e${e.electrode}`), e.groups, nFreqs, rat.windowSamples)),
-  ]);
+  ];
+  await writeNpyFiles(files);
+  const written = [...files.map((f) => f.name), ...context.figures.map((f) => join(dir, f))];
   const theta = first.theta;
   if (theta !== null) {
     const sessionRows = rat.sessions.flatMap((a) => sessionThetaRows(a).map((row) => [a.sessionIndex ?? '', ...row]));
     const ratRows = rat.rois.flatMap((r) => thetaRows(r.key, r.groups, rat.windowSamples, theta).map((row) => ['all', ...row]));
     await writeFileAtomic(join(dir, THETA_FILE), csv(['session', ...THETA_COLUMNS], [...ratRows, ...sessionRows]));
+    written.push(join(dir, THETA_FILE));
     if (rat.electrodes !== null) {
       const channelOf = new Map((first.electrodes ?? []).map((e) => [e.electrode, e.channel]));
       const electrodeRows = rat.electrodes.flatMap((e) => e.groups.map((g) => ['all', e.electrode, channelOf.get(e.electrode) ?? '', g.events, g.size, g.nEvents, thetaOf(g.mean, rat.windowSamples, theta)]));
       const perSession = rat.sessions.flatMap((a) => sessionElectrodeRows(a).map((row) => [a.sessionIndex ?? '', ...row]));
       await writeFileAtomic(join(dir, ELECTRODE_THETA_FILE), csv(['session', ...ELECTRODE_COLUMNS], [...electrodeRows, ...perSession]));
+      written.push(join(dir, ELECTRODE_THETA_FILE));
     }
   }
+  removeStaleResults(dir, written);
   await writeJson(dir, RESULTS_FILE, {
     kind: 'rat',
     version: VERSION,

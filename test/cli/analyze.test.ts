@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { readNpyFloat64 } from '../../src/index.js';
 import { packagePath } from '../../src/paths.js';
-import { assertRowsClose, pickleFixture, readJson, runCli, runPython, runPythonFile, SHORT_SESSION_PARAMS, skipWithoutMne, tempDir } from '../helpers.js';
+import { assertRowsClose, pickleFixture, readJson, runCli, runPython, runPythonFile, SHORT_SESSION_PARAMS, skipWithoutMne, spawnCli, syntheticLabFile, tempDir } from '../helpers.js';
 
 const skipNoMne = skipWithoutMne();
 
@@ -206,5 +206,48 @@ describe('bad input → one line, exit 2, nothing written', () => {
     const r = runCli(['inspect', '--data', data, '--json']);
     assert.equal(r.status, 0, r.stderr);
     assert.equal(JSON.parse(r.stdout).fromCache, false);
+  });
+});
+
+describe('an interrupted analyze-rat resumes', () => {
+  const ARGS = ['--roi', 'all', '--events', 'nm,iti', '--n-freqs', '20', '--window', '1.0', '--no-plots', '--strategy', 'sequential'];
+
+  /** Every .npy and .csv under `dir`, relative, sorted. */
+  const resultFiles = (dir: string): string[] =>
+    (readdirSync(dir, { recursive: true }) as string[]).filter((f) => /\.(npy|csv)$/.test(f)).sort();
+
+  test('killed after its first session: the rerun keeps that session, and the results equal an uninterrupted run bit for bit', async () => {
+    const pkl = syntheticLabFile(['9151', '9151', '9151'], 60_000, 30);
+    const ref = join(tempDir(), 'ref');
+    const full = runCli(['analyze-rat', '--data', pkl, '--rat', '9151', ...ARGS, '--output-dir', ref]);
+    assert.equal(full.status, 0, full.stderr);
+
+    const out = join(tempDir(), 'out');
+    const child = spawnCli(['analyze-rat', '--data', pkl, '--rat', '9151', ...ARGS, '--output-dir', out], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
+    // Stopped once session 0's results are complete (results.json is written last).
+    const poll = setInterval(() => {
+      if (existsSync(join(out, 'session_0', 'results.json')) && !child.killed) child.kill('SIGTERM');
+    }, 10);
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    clearInterval(poll);
+    assert.equal(code, 130, stderr);
+    assert.match(stderr, /eeg-parallel: SIGTERM: stopped/);
+    assert.ok(!existsSync(join(out, 'results.json')), 'the rat is not complete');
+    assert.deepEqual((readdirSync(out, { recursive: true }) as string[]).filter((f) => f.endsWith('.tmp')), [], 'no temporary file left');
+
+    const again = runCli(['analyze-rat', '--data', pkl, '--rat', '9151', ...ARGS, '--output-dir', out]);
+    assert.equal(again.status, 0, again.stderr);
+    assert.match(again.stderr, /session 0: .*\(kept from an earlier run\)/);
+    assert.doesNotMatch(again.stderr, /session 2: .*kept/, 'sessions the interrupted run did not finish are computed');
+    assert.deepEqual(resultFiles(out), resultFiles(ref));
+    for (const f of resultFiles(ref)) assert.ok(readFileSync(join(out, f)).equals(readFileSync(join(ref, f))), f);
+
+    // Other options: nothing is kept, and the files of the earlier options are gone.
+    const other = runCli(['analyze-rat', '--data', pkl, '--rat', '9151', '--roi', 'frontal', '--n-freqs', '6', '--window', '1.0', '--no-plots', '--output-dir', out]);
+    assert.equal(other.status, 0, other.stderr);
+    assert.doesNotMatch(other.stderr, /kept from an earlier run/);
+    assert.ok(!resultFiles(out).some((f) => f.includes('iti_') || f.includes('roi_')), resultFiles(out).join(' '));
   });
 });

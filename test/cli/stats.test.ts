@@ -10,9 +10,8 @@ import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeF
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { encodeNpy, readNpyFloat64 } from '../../src/index.js';
-import { packagePath } from '../../src/paths.js';
 import { MIN_PNG_WIDTH } from '../../src/plot/render.js';
-import { assertBitwiseEqual, assertRowsClose, decode, readJson, runCli, runPython, runPythonFile, skipWithoutMne, tempDir } from '../helpers.js';
+import { assertBitwiseEqual, assertRowsClose, decode, readJson, runCli, runPython, skipWithoutMne, syntheticLabFile, tempDir } from '../helpers.js';
 
 const skipNoMne = skipWithoutMne();
 
@@ -24,16 +23,8 @@ const WINDOW_SAMPLES = 200;
 let DIR = '';
 
 before(() => {
-  const dir = tempDir();
-  const sessions = RATS.map((rat, i) => {
-    const out = join(dir, `session_${rat}`);
-    const r = runCli(['synthetic', '--output-dir', out, '--rat', rat, '--seed', String(i + 1), '--channels', '32', '--samples', '12000', '--events', '20', '--theta-bursts']);
-    assert.equal(r.status, 0, r.stderr);
-    return out;
-  });
-  const pkl = join(dir, 'lab.pkl');
-  runPythonFile(packagePath('scripts', 'write_lab_pickle.py'), [pkl, ...sessions]);
-  DIR = join(dir, 'out');
+  const pkl = syntheticLabFile(RATS, 12_000, 20);
+  DIR = join(tempDir(), 'out');
   const r = runCli(['analyze-all', '--data', pkl, '--roi', 'frontal', '--events', 'nm,iti', '--n-freqs', String(N_FREQS), '--window', '1.0', '--no-plots', '--output-dir', DIR]);
   assert.equal(r.status, 0, r.stderr);
 });

@@ -12,7 +12,6 @@ import { crossRatAnalysis } from '../../../src/analysis/rat.js';
 import { thetaSelection } from '../../../src/analysis/theta.js';
 import { InvalidParameterError } from '../../../src/errors.js';
 import { defaultLayoutPath, readElectrodeLayout, type ElectrodeLayout } from '../../../src/io/electrode-layout.js';
-import { packagePath } from '../../../src/paths.js';
 import { MIN_PNG_WIDTH, plotPixel, type FigureSet } from '../../../src/plot/render.js';
 import { meanAndSe, type StoredRat } from '../../../src/results/result-files.js';
 import {
@@ -25,7 +24,7 @@ import {
   type ElectrodeThetaValue,
   type ThetaBarRow,
 } from '../../../src/results/figures/theta.js';
-import { decode, isBlue, isRed, plot, runCli, runPythonFile, tempDir } from '../../helpers.js';
+import { decode, isBlue, isRed, plot, runCli, syntheticLabFile, tempDir } from '../../helpers.js';
 
 const CAVEAT = 'the electrode-to-site correspondence is not verified';
 
@@ -245,18 +244,7 @@ describe('writeCrossRatThetaFigures', () => {
 
 describe('analyze-all and aggregate draw the theta figures (--layout)', () => {
   /** A lab pickle of three synthetic rats, one 2-minute 32-channel session each. */
-  function labFile(): string {
-    const dir = tempDir();
-    const sessions = ['9151', '9441', '9591'].map((rat, i) => {
-      const out = join(dir, `session_${rat}`);
-      const r = runCli(['synthetic', '--output-dir', out, '--rat', rat, '--seed', String(i + 1), '--channels', '32', '--samples', '24000', '--events', '24', '--theta-bursts']);
-      assert.equal(r.status, 0, r.stderr);
-      return out;
-    });
-    const pkl = join(dir, 'lab.pkl');
-    runPythonFile(packagePath('scripts', 'write_lab_pickle.py'), [pkl, ...sessions]);
-    return pkl;
-  }
+  const labFile = (): string => syntheticLabFile(['9151', '9441', '9591'], 24_000, 24);
 
   test('cross_rat/theta_bars.png and electrode_theta_map.png; a bad --layout exits 2 with one line before any figure', () => {
     const pkl = labFile();
