@@ -11,6 +11,7 @@ import { registerSlurmCommands } from './slurm.js';
 import { registerSynthetic } from './synthetic.js';
 import { VERSION } from '../version.js';
 import { shutdownPools } from '../engine/pool.js';
+import { removeTempFiles } from '../io/atomic.js';
 
 import { EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK, EXIT_VALIDATION_FAILED } from './exit-codes.js';
 import { registerTest } from './benchmark.js';
@@ -33,13 +34,23 @@ function buildProgram(setExitCode: (code: number) => void): Command {
   return program;
 }
 
+/** Set once a signal stops the run: what fails after it is the stop, not an error to report. */
+let stopping = false;
+
 /**
- * Ctrl-C: kill every worker (threads and child processes) and exit, so no orphan process is left.
- * Writes are atomic, so nothing half-written remains either.
+ * Ctrl-C or SIGTERM: kill every worker (threads and child processes), remove the temporary files
+ * being written (every result is written to one and renamed, so nothing half-written remains) and
+ * exit with 130, saying so in one line.
  */
 function stopOnSignal(signal: NodeJS.Signals): void {
-  process.stderr.write(`eeg-parallel: ${signal}: stopping workers\n`);
-  void shutdownPools(true).finally(() => process.exit(EXIT_INTERRUPTED));
+  if (stopping) return;
+  stopping = true;
+  process.stderr.write(`eeg-parallel: ${signal}: stopped\n`);
+  removeTempFiles();
+  void shutdownPools(true).finally(() => {
+    removeTempFiles();
+    process.exit(EXIT_INTERRUPTED);
+  });
 }
 
 export const DEBUG_ENV = 'EEG_PARALLEL_DEBUG';
@@ -49,6 +60,7 @@ export const DEBUG_ENV = 'EEG_PARALLEL_DEBUG';
  * EEG_PARALLEL_DEBUG=1.
  */
 export function reportInternalError(e: unknown): void {
+  if (stopping) return; // the workers were killed on purpose
   if (process.env[DEBUG_ENV] === '1') {
     process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     return;
@@ -70,8 +82,12 @@ export async function main(argv: readonly string[]): Promise<number> {
   let exitCode = EXIT_OK;
   const program = buildProgram((code) => (exitCode = code));
   exitOnClosedPipe(process.stdout);
+  // Warnings as one line each, like errors (Node's own printer adds a second, about --trace-warnings).
+  process.removeAllListeners('warning');
+  process.on('warning', (w) => process.stderr.write(`eeg-parallel: warning: ${w.message}\n`));
   // A bug thrown outside the command's promise (an event handler) is reported like any other.
   const onBug = (e: unknown): void => {
+    if (stopping) return;
     reportInternalError(e);
     process.exit(EXIT_VALIDATION_FAILED);
   };
@@ -89,6 +105,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         ? EXIT_OK
         : EXIT_BAD_INPUT;
     }
+    if (stopping) return EXIT_INTERRUPTED;
     if (e instanceof EegParallelError) {
       process.stderr.write(`eeg-parallel: error: ${e.message}\n`);
       return EXIT_BAD_INPUT;
