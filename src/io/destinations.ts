@@ -16,8 +16,8 @@ function kindOf(path: string): 'directory' | 'file' | 'other' | null {
     return st.isDirectory() ? 'directory' : st.isFile() ? 'file' : 'other';
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return null;
-    if (code === 'ENOTDIR') return 'other';
+    // Missing, or under a file (ENOTDIR): the caller looks at the parent.
+    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
     throw new InvalidParameterError(`'${path}' cannot be examined: ${(e as Error).message}`);
   }
 }

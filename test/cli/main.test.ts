@@ -1,0 +1,96 @@
+/**
+ * The CLI's edges (src/cli/main.ts and the checks every command makes first): one line and exit 2
+ * for bad input of every kind, before any work, and nothing left behind (docs/reliability.md).
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { writeNpy } from '../../src/io/npy.js';
+import { packagePath } from '../../src/paths.js';
+import { runCli, tempDir } from '../helpers.js';
+
+/** Asserts exit 2 with exactly one stderr line matching `message`. */
+function assertOneLineError(args: readonly string[], message: RegExp): void {
+  const r = runCli(args);
+  assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+  assert.match(r.stderr, message);
+  assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  assert.match(r.stderr, /^eeg-parallel: /);
+}
+
+async function smallInput(): Promise<string> {
+  const input = join(tempDir(), 'x.npy');
+  await writeNpy(input, Float64Array.from({ length: 2 * 400 }, (_, i) => Math.sin(i / 7)), [2, 400]);
+  return input;
+}
+
+describe("commander's own errors", () => {
+  test('an unknown option, a missing option or command: one line with the prefix', () => {
+    assertOneLineError(['tfr', '--bogus'], /^eeg-parallel: error: (unknown option '--bogus'|required option)/);
+    assertOneLineError(['analyze-session', '--data', 'x'], /^eeg-parallel: error: required option/);
+    assertOneLineError(['no-such-command'], /^eeg-parallel: error: unknown command 'no-such-command'/);
+  });
+});
+
+describe('inputs', () => {
+  test('a FIFO or a device is refused at once instead of waiting on it', () => {
+    const fifo = join(tempDir(), 'fifo');
+    assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
+    const started = Date.now();
+    assertOneLineError(['inspect', '--data', fifo], /cannot read '.*fifo': not a regular file/);
+    assertOneLineError(['tfr', '--input', '/dev/zero', '--sfreq', '200', '--output', join(tempDir(), 'p.npy')], /not a regular file/);
+    assert.ok(Date.now() - started < 60_000);
+  });
+
+  test('tfr refuses NaN or Inf, naming the channel and the sample', async () => {
+    const input = join(tempDir(), 'nan.npy');
+    const data = new Float64Array(3 * 500).fill(0.5);
+    data[1 * 500 + 17] = Number.NaN;
+    await writeNpy(input, data, [3, 500]);
+    assertOneLineError(['tfr', '--input', input, '--sfreq', '200', '--output', join(tempDir(), 'p.npy')], /channel 1 has a non-finite value \(NaN\) at sample 17/);
+  });
+});
+
+describe('outputs are checked before any work', () => {
+  test('tfr --output that is a directory, under a missing directory, under a file, or under /proc', async () => {
+    const input = await smallInput();
+    const dir = tempDir();
+    const file = join(dir, 'a-file');
+    writeFileSync(file, 'x');
+    const base = ['tfr', '--input', input, '--sfreq', '200'];
+    assertOneLineError([...base, '--output', dir], /--output: '.*' is a directory; expected a file name/);
+    assertOneLineError([...base, '--output', join(dir, 'missing', 'p.npy')], /--output: the directory of '.*' does not exist/);
+    assertOneLineError([...base, '--output', join(file, 'p.npy')], /--output: '.*a-file' is not a directory/);
+    assertOneLineError([...base, '--output', '/proc/p.npy'], /--output: '\/proc\/p.npy' is under \/proc, a kernel pseudo-filesystem/);
+  });
+
+  test('--output-dir that is a file or under one, or under /proc, for the analysis commands and synthetic', () => {
+    const dir = tempDir();
+    const file = join(dir, 'a-file');
+    writeFileSync(file, 'x');
+    const session = packagePath('test', 'fixtures', 'mne', 'analysis', 'sessions', 'main');
+    assertOneLineError(['analyze-session', '--data', session, '--session', '0', '--roi', 'frontal', '--output-dir', file], /--output-dir: '.*a-file' cannot be a directory: it exists and is not a directory/);
+    assertOneLineError(['analyze-rat', '--data', session, '--rat', '9151', '--roi', 'frontal', '--output-dir', join(file, 'x')], /'.*a-file' is a file, not a directory/);
+    assertOneLineError(['synthetic', '--output-dir', '/proc/eeg-parallel-test'], /is under \/proc, a kernel pseudo-filesystem/);
+  });
+});
+
+describe('aggregate never drops a rat silently', () => {
+  test('a corrupt results.json is an error naming it', () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'rat_1'));
+    writeFileSync(join(dir, 'rat_1', 'results.json'), '{"kind": "rat", "comp');
+    assertOneLineError(['aggregate', '--output-dir', dir, '--no-plots'], /rat_1\/results.json is not valid JSON/);
+  });
+});
+
+describe('a closed stdout', () => {
+  test('inspect | head -1 ends quietly with exit 0', () => {
+    const data = packagePath('test', 'fixtures', 'pickle', 'lab_p4.pkl');
+    const r = spawnSync('bash', ['-c', `set -o pipefail; "${process.execPath}" "${packagePath('bin', 'eeg-parallel')}" inspect --data "${data}" | head -c 10`], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stderr, '');
+  });
+});
