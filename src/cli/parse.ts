@@ -127,6 +127,8 @@ export function parseParallelOptions(opts: ParallelCliOptions, strategies: reado
   return {
     strategy,
     backend,
+    // Nothing computes on the CLI's own thread, so that Ctrl-C or SIGTERM is handled at once.
+    callerComputes: false,
     ...(opts.jobs !== undefined && { jobs: parseInteger('--jobs', opts.jobs, 1) }),
     ...(opts.batchSize !== undefined && { batchSize: parseInteger('--batch-size', opts.batchSize, 1) }),
     ...(opts.maxMemory !== undefined && { maxMemoryBytes: parseByteSize(opts.maxMemory) }),

@@ -18,7 +18,6 @@
 import type { WaveletBank } from '../dsp/wavelet-bank.js';
 import { sharedPool, type ComputePool } from '../engine/pool.js';
 import { runAllBounded, runBounded } from '../engine/schedule.js';
-import { InvalidParameterError } from '../errors.js';
 import { computeRowBatch, rowsOfChannel, scatterRows, type ChannelOutputs, type WindowPositions } from './channel-power.js';
 import { CHANNEL_TASK, ROW_BATCH_TASK } from './channel-tasks.js';
 import type { RunPlan } from './plan.js';
@@ -40,7 +39,8 @@ export interface ChannelJobs {
   /**
    * Called for each channel, in channel order, with its statistics (n_freqs,) and raw event
    * windows (n_windows, n_freqs, window_samples), which may be reused after the call: for
-   * reductions of the caller's own (sequential and `channels` plans only).
+   * reductions of the caller's own (sequential and `channels` plans only: planRun refuses
+   * `frequencies` for such a problem).
    */
   onChannel?: (position: number, outputs: ChannelOutputs) => void;
 }
@@ -98,9 +98,6 @@ export async function runChannelJobs(jobs: ChannelJobs, plan: RunPlan): Promise<
   const nTimes = bank.nTimes;
   const nChannels = jobs.signals.length;
   if (plan.strategy === 'sessions') throw new Error('runChannelJobs: a sessions plan runs whole sessions, not channels');
-  if (jobs.onChannel !== undefined && plan.strategy === 'frequencies') {
-    throw new InvalidParameterError("strategy 'frequencies' splits a channel's rows over tasks; this analysis needs whole channels: use channels, sequential or auto");
-  }
   const parallel = plan.strategy !== 'sequential';
   const threads = parallel && plan.backend === 'threads';
   const source = jobs.roi?.source ?? null;

@@ -33,8 +33,10 @@ export interface ParallelOptions {
   workerHeapLimitMb?: number;
   /**
    * Threads backend: the calling thread computes tasks too, beside `jobs − 1` workers (default
-   * true). Set false to keep the calling thread's event loop free during a parallel call, at the
-   * cost of one more worker. The `processes` backend never computes on the calling thread.
+   * true). Set false to keep the calling thread's event loop free during the whole call, at the
+   * cost of one more worker: no task runs on it, and a `sequential` run is one task in one worker
+   * (the same bits). The CLI does, so that a signal stops a run at once. The `processes` backend
+   * never computes tasks on the calling thread.
    */
   callerComputes?: boolean;
 }

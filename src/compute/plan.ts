@@ -150,10 +150,25 @@ export function planRun(problem: ProblemSize, options: ParallelOptions = {}): Ru
   } else {
     strategy = resolved.strategy;
   }
+  if (strategy === 'frequencies' && problem.output === 'channelWindows') {
+    throw new InvalidParameterError(
+      "strategy 'frequencies' splits a channel's rows over tasks; several ROIs and baseline normalisations need whole channels: use channels, sequential or auto",
+    );
+  }
   if (strategy === 'sessions' && problem.unit !== 'sessions') {
     throw new InvalidParameterError(
       "strategy 'sessions' parallelises across sessions; for one recording use channels, frequencies, auto or sequential",
     );
+  }
+  let jobsAsked = resolved.jobs;
+  if (strategy === 'sequential' && options.callerComputes === false) {
+    // The calling thread must stay free: the sequential path as one task in one worker, which
+    // computes every row of every channel in order, as the sequential path does.
+    const whole = problem.output === 'channelWindows' ? 'channels' : 'frequencies';
+    strategy = whole;
+    batchSize = whole === 'frequencies' ? problem.nFreqs : null;
+    jobsAsked = 1;
+    reason = `${reason === 'requested' ? 'sequential' : reason}; as one task in one worker, the calling thread staying free`;
   }
   if (strategy === 'frequencies') batchSize = Math.min(batchSize ?? defaultFrequencyBatch(problem.nFreqs, resolved.jobs), problem.nFreqs);
   if (strategy === 'sessions') batchSize ??= 1;
@@ -165,7 +180,7 @@ export function planRun(problem: ProblemSize, options: ParallelOptions = {}): Ru
         : strategy === 'channels'
           ? problem.nChannels
           : Math.ceil(problem.nFreqs / batchSize!);
-  const jobs = strategy === 'sequential' ? resolved.jobs : capJobs(resolved.jobs, nTasks, resolved);
+  const jobs = strategy === 'sequential' ? resolved.jobs : capJobs(jobsAsked, nTasks, resolved);
   const callerComputes = resolved.callerComputes && !tasksTakeRoiTurns(strategy, resolved.backend, problem.output);
   const pool =
     strategy === 'sequential'

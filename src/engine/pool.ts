@@ -97,7 +97,9 @@ export class ComputePool {
             // first tasks.
             minWorkers: this.workers,
             workerType: options.backend === 'threads' ? 'thread' : 'process',
-            workerTerminateTimeout: 2000,
+            // A stopped run (Ctrl-C) must end within a second: a worker busy in a task is killed after
+            // this long, not waited for.
+            workerTerminateTimeout: 200,
             ...(options.backend === 'threads'
               ? { workerThreadOpts: heap === undefined ? {} : { resourceLimits: { maxOldGenerationSizeMb: heap } } }
               : {

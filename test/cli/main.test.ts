@@ -4,12 +4,12 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { writeNpy } from '../../src/io/npy.js';
 import { packagePath } from '../../src/paths.js';
-import { runCli, tempDir } from '../helpers.js';
+import { runCli, spawnCli, syntheticLabFile, tempDir } from '../helpers.js';
 
 /** Asserts exit 2 with exactly one stderr line matching `message`. */
 function assertOneLineError(args: readonly string[], message: RegExp): void {
@@ -92,5 +92,78 @@ describe('a closed stdout', () => {
     const r = spawnSync('bash', ['-c', `set -o pipefail; "${process.execPath}" "${packagePath('bin', 'eeg-parallel')}" inspect --data "${data}" | head -c 10`], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stderr, '');
+  });
+});
+
+describe('signals stop a run within a second, leaving nothing behind', () => {
+  /** Starts the CLI, sends `signal` after `afterMs`, and resolves with its exit code and how long it took to exit. */
+  function interrupt(args: readonly string[], signal: NodeJS.Signals, afterMs: number, cwd: string): Promise<{ code: number | null; ms: number; stderr: string }> {
+    const child = spawnCli(args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
+    let sent = 0;
+    const timer = setTimeout(() => {
+      sent = performance.now();
+      child.kill(signal);
+    }, afterMs);
+    return new Promise((resolve) =>
+      child.on('exit', (code) => {
+        clearTimeout(timer);
+        resolve({ code, ms: sent === 0 ? -1 : performance.now() - sent, stderr });
+      }),
+    );
+  }
+
+  /** Processes whose command line holds `marker` (a run's own temporary directory). */
+  const processesOf = (marker: string): string[] =>
+    spawnSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.includes(marker) && !l.includes('ps -eo'));
+
+  const check = async (args: readonly string[], signal: NodeJS.Signals, afterMs: number, dir: string): Promise<void> => {
+    const before = new Set(readdirSync(dir, { recursive: true }) as string[]);
+    const r = await interrupt(args, signal, afterMs, dir);
+    assert.equal(r.code, 130, `${args.join(' ')}: ${r.stderr}`);
+    assert.ok(r.ms >= 0, 'the run was still going when the signal came');
+    assert.match(r.stderr, new RegExp(`^eeg-parallel: ${signal}: stopped$`, 'm'));
+    assert.ok(!/at .*\.js:\d+|Error:/.test(r.stderr), r.stderr);
+    // The requirement is one second; measured 0.3–0.4 s on 2 cores (docs/reliability.md). The
+    // bound leaves room for a loaded test machine.
+    assert.ok(r.ms < 1500, `${args.join(' ')}: exited ${r.ms.toFixed(0)} ms after ${signal}`);
+    await new Promise((res) => setTimeout(res, 300));
+    assert.deepEqual(processesOf(dir), [], 'no process left');
+    const left = (readdirSync(dir, { recursive: true }) as string[]).filter((f) => !before.has(f) && f.endsWith('.tmp'));
+    assert.deepEqual(left, [], 'no temporary file left');
+  };
+
+  test('tfr, every strategy and both backends', async () => {
+    const dir = tempDir();
+    const input = join(dir, 'long.npy');
+    await writeNpy(input, Float64Array.from({ length: 4 * 1_000_000 }, (_, i) => Math.sin(i / 9) + ((i * 7919) % 13) / 13), [4, 1_000_000]);
+    const cases: [string[], NodeJS.Signals][] = [
+      [['--strategy', 'sequential'], 'SIGINT'],
+      [['--strategy', 'channels'], 'SIGTERM'],
+      [['--strategy', 'frequencies'], 'SIGINT'],
+      [['--strategy', 'auto'], 'SIGTERM'],
+      [['--strategy', 'channels', '--backend', 'processes'], 'SIGINT'],
+    ];
+    for (const [extra, signal] of cases) {
+      await check(['tfr', '--input', input, '--sfreq', '200', '--n-freqs', '20', '--output', join(dir, 'p.npy'), ...extra], signal, 1500, dir);
+      assert.ok(!existsSync(join(dir, 'p.npy')), 'no output of a stopped run');
+    }
+  });
+
+  test('analyze-rat, every strategy', async () => {
+    const pkl = syntheticLabFile(Array(6).fill('9151'), 60_000, 30);
+    const dir = tempDir();
+    for (const [strategy, signal] of [['sequential', 'SIGINT'], ['channels', 'SIGTERM'], ['frequencies', 'SIGINT'], ['sessions', 'SIGTERM']] as const) {
+      const out = join(dir, strategy);
+      await check(['analyze-rat', '--data', pkl, '--rat', '9151', '--roi', 'frontal', '--n-freqs', '40', '--no-plots', '--strategy', strategy, '--output-dir', out], signal, 1200, dir);
+      assert.ok(!existsSync(join(out, 'results.json')), 'a stopped rat is not complete');
+    }
+  });
+
+  test('the benchmark (test --quick)', async () => {
+    const dir = tempDir();
+    await check(['test', '--quick', '--output-dir', join(dir, 'report')], 'SIGINT', 2000, dir);
+    assert.ok(!existsSync(join(dir, 'report', 'report.json')));
   });
 });

@@ -101,3 +101,20 @@ describe('workers are capped at the tasks and the memory budget', () => {
     assert.ok(seen.some((m) => /jobs=777 lowered to 5: the run has 5 tasks/.test(m)), seen.join('\n'));
   });
 });
+
+describe('the calling thread kept free, and whole channels', () => {
+  const problem = (output: ProblemSize['output']): ProblemSize => ({ nChannels: 4, nFreqs: 20, nTimes: 100_000, nSessions: 1, output });
+
+  test('callerComputes false: a sequential run is one task in one worker, every row of every channel', () => {
+    const rows = planRun(problem('windows'), { strategy: 'sequential', callerComputes: false });
+    assert.deepEqual([rows.strategy, rows.batchSize, rows.nTasks, rows.pool], ['frequencies', 20, 1, { backend: 'threads', jobs: 1, callerComputes: false }]);
+    const whole = planRun(problem('channelWindows'), { strategy: 'sequential', callerComputes: false, jobs: 4 });
+    assert.deepEqual([whole.strategy, whole.pool?.jobs, whole.pool?.callerComputes], ['channels', 1, false]);
+    assert.equal(planRun(problem('windows'), { strategy: 'sequential' }).pool, null, 'by default the calling thread computes it');
+  });
+
+  test("'frequencies' is refused where each channel's windows are needed whole", () => {
+    assert.throws(() => planRun(problem('channelWindows'), { strategy: 'frequencies' }), /needs? whole channels: use channels, sequential or auto/);
+    assert.equal(planRun(problem('channelWindows'), { strategy: 'auto', jobs: 2 }).strategy, 'channels');
+  });
+});
