@@ -113,6 +113,8 @@ export function registerStats(program: Command): void {
         parameters: { tail, threshold: threshold ?? null, nPermutations: nPermutations ?? null, seed, theta },
         figures,
       });
+      // The run's overview page again, now with the cluster outlines.
+      await (await import('../results/explorer.js')).writeResultsExplorer(opts.outputDir);
       const significant = stats.tests.filter((t) => t.result.clusters.some((c) => c.pValue < 0.05)).length;
       const thetaSignificant = stats.theta.filter((t) => t.p < 0.05).length;
       process.stdout.write(
