@@ -1,6 +1,7 @@
 /**
  * Morlet power of every channel of an array (the `tfr` command), with any channel strategy.
  */
+import { totalmem } from 'node:os';
 import { createWaveletBank, type WaveletParams } from '../dsp/convolve.js';
 import { InvalidParameterError } from '../errors.js';
 import { runChannelJobs } from '../compute/channel-runs.js';
@@ -29,6 +30,13 @@ export async function computeTfrPower(
     throw new InvalidParameterError(`data of ${data.length} values cannot be split into ${nChannels} channels`);
   }
   const nTimes = data.length / nChannels;
+  const outputBytes = nChannels * params.freqs.length * nTimes * Float64Array.BYTES_PER_ELEMENT;
+  if (outputBytes > totalmem() / 2) {
+    throw new InvalidParameterError(
+      `the power of ${nChannels} channels × ${params.freqs.length} frequencies × ${nTimes} samples is ${(outputBytes / 2 ** 30).toFixed(1)} GiB, ` +
+        `more than half this machine's memory (${(totalmem() / 2 ** 31).toFixed(1)} GiB); transform fewer channels or frequencies at a time`,
+    );
+  }
   // MNE would give all-NaN rows for a NaN anywhere in a channel; refuse it, naming where.
   assertFiniteChannels({ nChannels, nTimes, eeg: data }, Array.from({ length: nChannels }, (_, c) => c));
   const bank = createWaveletBank(params, nTimes);

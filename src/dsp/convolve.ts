@@ -21,6 +21,7 @@
  * measured); we keep only the real parts — half the memory, and two multiplications per value
  * in the kernel instead of four and two additions.
  */
+import { totalmem } from 'node:os';
 import { InvalidParameterError } from '../errors.js';
 import { morletKernel } from './kernel.js';
 import { morletLength, morletWavelet } from './morlet.js';
@@ -103,6 +104,32 @@ function waveletSpectra({ sfreq, freqs, nCycles, zeroMean }: WaveletParams, fftS
   return spectra;
 }
 
+/**
+ * Refuses wavelets the machine cannot hold before anything is allocated: the bank keeps one real
+ * spectrum per frequency of at least twice the longest wavelet (a power of two), and every
+ * computing thread a few buffers of that size; half the machine's memory is the bound.
+ *
+ * @throws InvalidParameterError naming the longest wavelet, or the bytes against the bound
+ */
+export function checkBankSize(params: WaveletParams): void {
+  const { sfreq, freqs, nCycles } = params;
+  const limit = totalmem() / 2;
+  let longest = 0;
+  let at = 0;
+  freqs.forEach((f, i) => {
+    const length = morletLength(sfreq, f, nCycles[i]!);
+    if (length > longest) [longest, at] = [length, i];
+  });
+  const fft = nextPowerOfTwo(longest + 1);
+  const bytes = (freqs.length + 16) * fft * Float64Array.BYTES_PER_ELEMENT;
+  if (!Number.isSafeInteger(longest) || longest > 2 ** 31 - 1 || bytes > limit) {
+    throw new InvalidParameterError(
+      `the wavelets need ${(bytes / 2 ** 30).toFixed(1)} GiB (${freqs.length} frequencies; the longest, ${freqs[at]} Hz with ${nCycles[at]} cycles, ` +
+        `is ${longest} samples), more than half this machine's memory (${(limit / 2 ** 30).toFixed(1)} GiB); give fewer cycles or frequencies`,
+    );
+  }
+}
+
 /** Builds the wavelet spectra and block plan for signals of `nTimes` samples. */
 export function createWaveletBank(params: WaveletParams, nTimes: number, options: WaveletBankOptions = {}): WaveletBank {
   const { sfreq, freqs, nCycles, zeroMean } = params;
@@ -113,15 +140,17 @@ export function createWaveletBank(params: WaveletParams, nTimes: number, options
   if (!Number.isInteger(nTimes) || nTimes < 1) {
     throw new InvalidParameterError(`n_times must be an integer >= 1, got ${nTimes}`);
   }
+  checkBankSize(params);
   const lengths = Int32Array.from(freqs, (f, i) => morletLength(sfreq, f, nCycles[i]!));
-  const halfWidth = Math.max(...Array.from(lengths, (l) => (l - 1) / 2));
+  let halfWidth = 0;
+  for (const l of lengths) halfWidth = Math.max(halfWidth, (l - 1) / 2);
   const fftSize = options.fftSize ?? chooseFftSize(nTimes, halfWidth, nFreqs);
   if (fftSize < 2 * halfWidth + 2 || nextPowerOfTwo(fftSize) !== fftSize) {
     throw new InvalidParameterError(
       `fftSize ${fftSize} must be a power of two >= ${2 * halfWidth + 2} (longest wavelet ${2 * halfWidth + 1} samples)`,
     );
   }
-  const key = [sfreq, zeroMean, fftSize, ...freqs, ...nCycles].join(',');
+  const key = `${sfreq},${zeroMean},${fftSize},${freqs.join(',')},${nCycles.join(',')}`;
   let spectra = spectraCache.get(key);
   if (spectra === undefined) {
     spectra = waveletSpectra(params, fftSize);

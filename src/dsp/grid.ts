@@ -49,12 +49,19 @@ export function geomspace(start: number, stop: number, num: number): Float64Arra
 }
 
 /**
+ * Most frequencies of one transform: each costs a wavelet spectrum and a pass over every block;
+ * far beyond any time-frequency analysis (the lab uses 59), and a typo such as 1000000 would run
+ * for hours instead of failing.
+ */
+export const MAX_FREQS = 10_000;
+
+/**
  * Analysis frequencies (Hz) for a range: `geomspace(fLo, fHi, nFreqs)`, validated against the
  * sampling rate (every frequency must be > 0 and below Nyquist, fLo < fHi unless nFreqs = 1).
  */
 export function frequencyGrid(fLo: number, fHi: number, nFreqs: number, sfreq: number): Float64Array {
-  if (!Number.isInteger(nFreqs) || nFreqs < 1) {
-    throw new InvalidParameterError(`n_freqs must be an integer >= 1, got ${nFreqs}`);
+  if (!Number.isInteger(nFreqs) || nFreqs < 1 || nFreqs > MAX_FREQS) {
+    throw new InvalidParameterError(`n_freqs must be an integer from 1 to ${MAX_FREQS}, got ${nFreqs}`);
   }
   if (!(fLo < fHi) && !(nFreqs === 1 && fLo === fHi)) {
     throw new InvalidParameterError(
@@ -77,6 +84,7 @@ export function validateSfreq(sfreq: number): void {
 export function validateFreqs(freqs: ArrayLike<number>, sfreq: number): void {
   validateSfreq(sfreq);
   if (freqs.length < 1) throw new InvalidParameterError('freqs must contain at least one frequency');
+  if (freqs.length > MAX_FREQS) throw new InvalidParameterError(`${freqs.length} frequencies are more than the ${MAX_FREQS} a transform takes`);
   const nyquist = sfreq / 2;
   for (let i = 0; i < freqs.length; i++) {
     const f = freqs[i]!;
