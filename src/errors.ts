@@ -100,3 +100,10 @@ export class NoUsableSessionError extends EegParallelError {
     super('no-usable-session', `rat ${ratId}: no session could be analysed (${failed.length} failed: ${reasons || 'no sessions'})`);
   }
 }
+
+/** A task ran longer than the run's per-task time limit (`--task-timeout`); its worker was stopped. */
+export class TaskTimeoutError extends EegParallelError {
+  constructor(label: string, seconds: number) {
+    super('task-timeout', `${label} took longer than the task time limit of ${seconds} s (--task-timeout); its worker was stopped`);
+  }
+}

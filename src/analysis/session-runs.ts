@@ -4,14 +4,15 @@
  * strategy, in batches of `batchSize`), outcomes in input order either way.
  *
  * Failure policy: a session failing with a user-facing error is an ordinary failed outcome; a
- * worker dying (exit, crash, out of memory) fails the sessions of its batch with kind
- * `worker-crashed`, the pool replaces the worker, and the run continues with the other sessions.
+ * worker dying (exit, crash, out of memory) or running past the task time limit fails the
+ * sessions of its batch with kind `worker-crashed` or `task-timeout`, the pool replaces the
+ * worker, and the run continues with the other sessions.
  */
-import { toShared } from '../compute/channel-runs.js';
+import { taskLimit, toShared } from '../compute/channel-runs.js';
 import { sequentialPlan, type RunPlan } from '../compute/plan.js';
 import { sharedPool } from '../engine/pool.js';
 import { runBounded } from '../engine/schedule.js';
-import { WorkerCrashError } from '../errors.js';
+import { TaskTimeoutError, WorkerCrashError } from '../errors.js';
 import type { SessionRef } from '../io/session-refs.js';
 import type { AnalysisOptions } from './session.js';
 import { sessionOutcome, SESSIONS_TASK, type SessionOutcome, type SessionSource, type SessionTask } from './session-tasks.js';
@@ -78,9 +79,9 @@ async function* analyzeSessionsInPool(sessions: Sessions, options: AnalysisOptio
         plan: inner,
       };
       try {
-        return await pool.run<SessionOutcome[]>(SESSIONS_TASK, task, { label: () => label });
+        return await pool.run<SessionOutcome[]>(SESSIONS_TASK, task, { label: () => label, ...taskLimit(plan) });
       } catch (e) {
-        if (!(e instanceof WorkerCrashError)) throw e;
+        if (!(e instanceof WorkerCrashError || e instanceof TaskTimeoutError)) throw e;
         return batch.map(({ index }) => ({ index, ok: false, code: e.code, message: e.message }));
       }
     },

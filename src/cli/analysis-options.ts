@@ -46,7 +46,7 @@ const VALUE_OPTIONS = {
 } as const;
 
 type ValueOption = keyof typeof VALUE_OPTIONS;
-const PARALLEL_KEYS = { strategy: '--strategy', jobs: '--jobs', backend: '--backend', batchSize: '--batch-size', maxMemory: '--max-memory' } as const;
+const PARALLEL_KEYS = { strategy: '--strategy', jobs: '--jobs', backend: '--backend', batchSize: '--batch-size', maxMemory: '--max-memory', taskTimeout: '--task-timeout' } as const;
 
 /** The analysis options as commander parses them. */
 export type AnalysisCliOptions = Partial<Record<ValueOption, string>> & ParallelCliOptions & { saveRoiPower?: boolean; plots: boolean };
@@ -160,7 +160,7 @@ export function analysisArgs(opts: AnalysisCliOptions, strategies: readonly Stra
  * result recorded with the same key need not be computed again.
  */
 export function analysisKey(options: AnalysisOptions, dataFile: string): string {
-  const { strategy: _s, jobs: _j, backend: _b, batchSize: _bs, maxMemoryBytes: _m, workerHeapLimitMb: _h, callerComputes: _c, ...rest } = options;
+  const { strategy: _s, jobs: _j, backend: _b, batchSize: _bs, maxMemoryBytes: _m, workerHeapLimitMb: _h, callerComputes: _c, taskTimeoutSeconds: _t, ...rest } = options;
   const st = statSync(dataFile);
   const key = JSON.stringify({ data: resolve(dataFile), size: st.size, mtimeMs: st.mtimeMs, ...rest });
   return createHash('sha256').update(key).digest('hex');

@@ -102,6 +102,7 @@ export interface ParallelCliOptions {
   backend?: string;
   batchSize?: string;
   maxMemory?: string;
+  taskTimeout?: string;
 }
 
 /** Adds --strategy/--jobs/--backend/--batch-size/--max-memory to a command. */
@@ -111,7 +112,8 @@ export function addParallelOptions(command: Command, strategies: readonly Strate
     .option('--jobs <N>', 'workers (default: available cores)')
     .option('--backend <name>', 'threads (shared memory, default) | processes (copies)')
     .option('--batch-size <B>', 'frequencies per task (frequencies) or sessions per task (sessions)')
-    .option('--max-memory <size>', 'bound on intermediate data in flight, e.g. 4G (default 4G)');
+    .option('--max-memory <size>', 'bound on intermediate data in flight, e.g. 4G (default 4G)')
+    .option('--task-timeout <SECONDS>', 'stop a task running longer than this in a worker (a watchdog for long batch runs; default: none)');
 }
 
 /** Parses the parallel options; the CLI's default strategy is `auto`. */
@@ -132,5 +134,6 @@ export function parseParallelOptions(opts: ParallelCliOptions, strategies: reado
     ...(opts.jobs !== undefined && { jobs: parseInteger('--jobs', opts.jobs, 1) }),
     ...(opts.batchSize !== undefined && { batchSize: parseInteger('--batch-size', opts.batchSize, 1) }),
     ...(opts.maxMemory !== undefined && { maxMemoryBytes: parseByteSize(opts.maxMemory) }),
+    ...(opts.taskTimeout !== undefined && { taskTimeoutSeconds: parsePositive('--task-timeout', opts.taskTimeout) }),
   };
 }

@@ -149,6 +149,11 @@ export async function runChannelJobs(jobs: ChannelJobs, plan: RunPlan): Promise<
   return { channelMean, channelStd, roiMean, keptPower };
 }
 
+/** The plan's per-task time limit as the pool takes it. */
+export function taskLimit(plan: Pick<RunPlan, 'taskTimeoutSeconds'>): { timeoutMs?: number } {
+  return plan.taskTimeoutSeconds === null ? {} : { timeoutMs: plan.taskTimeoutSeconds * 1000 };
+}
+
 /** Tasks in flight: at most one per worker, and few enough that their rows fit the memory budget. */
 function maxInFlight(run: Run, perTaskBytes: number): number {
   return Math.max(1, Math.min(run.plan.jobs, Math.floor(run.plan.maxMemoryBytes / Math.max(perTaskBytes, 1))));
@@ -199,6 +204,7 @@ async function runRowBatches(run: Run, batchRows: number): Promise<void> {
       return at < 0 ? label : `${jobs.names[at]}, ${label}`;
     };
     const reply = await run.pool.run<RowBatchReply | null>(ROW_BATCH_TASK, task, {
+      ...taskLimit(run.plan),
       label: crashLabel,
       onEvent: (event) => {
         position = (event as ProgressEvent).position;
@@ -264,7 +270,7 @@ async function runChannels(run: Run): Promise<void> {
           ? { mean, std, keptPower: kept, windows: sharedWindows, roi: sharedSum === null ? null : { sum: sharedSum, position: c } }
           : null,
       };
-      const reply = await run.pool.run<ChannelReply | null>(CHANNEL_TASK, task, { label: () => label });
+      const reply = await run.pool.run<ChannelReply | null>(CHANNEL_TASK, task, { label: () => label, ...taskLimit(run.plan) });
       // Threads: everything is in place; only the windows' ROI sum is left to this thread.
       if (reply === null) return { mean, std, power: null, windows: sharedWindows };
       mean.set(reply.mean);

@@ -39,6 +39,8 @@ export interface ParallelOptions {
    * never computes tasks on the calling thread.
    */
   callerComputes?: boolean;
+  /** Longest one task may run in a worker, s: a watchdog for long batch runs (default: none). */
+  taskTimeoutSeconds?: number;
 }
 
 /** Options with every default filled in and validated. */
@@ -50,6 +52,7 @@ export interface ResolvedParallelOptions {
   maxMemoryBytes: number;
   workerHeapLimitMb: number | null;
   callerComputes: boolean;
+  taskTimeoutSeconds: number | null;
 }
 
 export const DEFAULT_MAX_MEMORY_BYTES = 4 * 1024 ** 3;
@@ -102,7 +105,11 @@ export function resolveParallelOptions(options: ParallelOptions = {}): ResolvedP
     throw new InvalidParameterError('callerComputes applies to the threads backend only; the processes backend computes in child processes');
   }
   const callerComputes = backend === 'threads' && (options.callerComputes ?? true);
-  return { strategy, jobs, backend, batchSize, maxMemoryBytes, workerHeapLimitMb, callerComputes };
+  const taskTimeoutSeconds = options.taskTimeoutSeconds ?? null;
+  if (taskTimeoutSeconds !== null && !(taskTimeoutSeconds > 0 && Number.isFinite(taskTimeoutSeconds))) {
+    throw new InvalidParameterError(`task time limit must be a number of seconds > 0, got ${taskTimeoutSeconds}`);
+  }
+  return { strategy, jobs, backend, batchSize, maxMemoryBytes, workerHeapLimitMb, callerComputes, taskTimeoutSeconds };
 }
 
 /** Parses sizes like `4G`, `512M`, `1.5GiB`, `1000000` (bytes). */

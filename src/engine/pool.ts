@@ -14,7 +14,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import workerpool from 'workerpool';
-import { EegParallelError, WorkerCrashError } from '../errors.js';
+import { EegParallelError, TaskTimeoutError, WorkerCrashError } from '../errors.js';
 import { isTaskErrorReply, loadHandler, type HandlerRef, type TaskContext } from './handlers.js';
 import { injectFault } from './faults.js';
 import { METHOD_READY, METHOD_RUN } from './methods.js';
@@ -54,6 +54,12 @@ export interface RunOptions {
   label: () => string;
   /** Receives the worker's progress events (processes). */
   onEvent?: (payload: unknown) => void;
+  /**
+   * Longest a task may run in a worker, ms (a watchdog for long batch runs; default none): then
+   * its worker is stopped and the task fails with a TaskTimeoutError. Tasks on the calling thread
+   * cannot be stopped.
+   */
+  timeoutMs?: number;
 }
 
 /** A task waiting for a worker or the calling thread. */
@@ -145,6 +151,7 @@ export class ComputePool {
         if (e instanceof EegParallelError) throw e;
         throw new Error(`task ${label()} failed: ${message}`, { cause: e });
       }
+      if (e instanceof workerpool.Promise.TimeoutError) throw new TaskTimeoutError(label(), options.timeoutMs! / 1000);
       if (/terminated unexpectedly|out of memory|ERR_WORKER_OUT_OF_MEMORY|exited/i.test(message)) {
         throw new WorkerCrashError(label(), message.replace(/\s+/g, ' ').trim());
       }
@@ -160,7 +167,8 @@ export class ComputePool {
       const next = this.queue.shift()!;
       const { onEvent } = next.options;
       this.workersBusy++;
-      const reply = this.pool!.exec(METHOD_RUN, [next.handler, next.task], onEvent === undefined ? undefined : { on: onEvent });
+      let reply = this.pool!.exec(METHOD_RUN, [next.handler, next.task], onEvent === undefined ? undefined : { on: onEvent });
+      if (next.options.timeoutMs !== undefined) reply = reply.timeout(next.options.timeoutMs);
       reply.then(
         () => this.release('worker'),
         () => this.release('worker'),

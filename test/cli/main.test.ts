@@ -181,3 +181,22 @@ describe('sizes from options are refused before anything is allocated', () => {
     assert.ok(!existsSync(out));
   });
 });
+
+describe('a hung worker', () => {
+  test('--task-timeout stops it: a channel task fails the run in one line; a session task fails that session only', async () => {
+    const input = await smallInput();
+    const env = { ...process.env, EEG_PARALLEL_INJECT_FAULT: 'hang:channel 1' };
+    const r = runCli(['tfr', '--input', input, '--sfreq', '200', '--output', join(tempDir(), 'p.npy'), '--strategy', 'channels', '--task-timeout', '1'], { env });
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /^eeg-parallel: error: channel 1 took longer than the task time limit of 1 s \(--task-timeout\); its worker was stopped$/m);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+
+    const pkl = syntheticLabFile(['9151', '9151', '9151'], 12_000, 10);
+    const rat = runCli(['analyze-rat', '--data', pkl, '--rat', '9151', '--roi', 'frontal', '--n-freqs', '6', '--strategy', 'sessions', '--jobs', '2', '--task-timeout', '2', '--no-plots', '--output-dir', join(tempDir(), 'rat')], {
+      env: { ...process.env, EEG_PARALLEL_INJECT_FAULT: 'hang:session 1' },
+    });
+    assert.equal(rat.status, 0, rat.stderr);
+    assert.match(rat.stderr, /session 1: skipped: session 1 took longer than the task time limit of 2 s/);
+    assert.match(rat.stdout, /2 sessions analysed, 1 skipped/);
+  });
+});
