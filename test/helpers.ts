@@ -277,3 +277,15 @@ export function syntheticLabFile(rats: readonly string[], samples: number, event
   runPythonFile(packagePath('scripts', 'write_lab_pickle.py'), [pkl, ...sessions]);
   return pkl;
 }
+
+/** mulberry32: a small seeded generator of uniform numbers in [0, 1), enough to spread fuzz mutations. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -11,23 +11,11 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { EegParallelError } from '../../src/errors.js';
 import { encodeNpy, parseNpy } from '../../src/io/npy.js';
-import { pickleFixture, runCli, tempDir } from '../helpers.js';
+import { pickleFixture, runCli, seededRandom as rng, tempDir } from '../helpers.js';
 
 const NPY_CASES = Number(process.env['NPY_FUZZ_CASES'] ?? 4_000);
 const CLI_CASES = Number(process.env['CLI_FUZZ_CASES'] ?? 20);
 const SEED = Number(process.env['CLI_FUZZ_SEED'] ?? 0xf22);
-
-/** mulberry32: small and seeded. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** One seeded mutation: bit flips, a truncation, an insertion, or a forged 4-byte field; mostly in the first `hot` bytes (the header). */
 function mutate(bytes: Uint8Array, r: () => number, hot: number): Uint8Array {

@@ -12,23 +12,11 @@ import { EegParallelError } from '../../../src/errors.js';
 import { openSessionSource } from '../../../src/io/session-file.js';
 import { OP } from '../../../src/io/pickle/opcodes.js';
 import { memorySource } from '../../../src/io/pickle/source.js';
-import { pickleFixture } from '../../helpers.js';
+import { pickleFixture, seededRandom as rng } from '../../helpers.js';
 
 const CASES = Number(process.env['PICKLE_FUZZ_CASES'] ?? 12_000);
 const SEED = Number(process.env['PICKLE_FUZZ_SEED'] ?? 0x5eed);
 const CASE_LIMIT_MS = 5_000;
-
-/** mulberry32: small, seeded, good enough to spread mutations. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Base {
   name: string;
