@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
@@ -288,4 +288,25 @@ export function seededRandom(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** Debian's chromium, which the browser tests drive through playwright-core (no browser download). */
+export const CHROMIUM = '/usr/bin/chromium';
+
+/** The `skip` of a browser test: skipped without chromium, except under CI=true, where it must run (and fails). */
+export function skipWithoutChromium(): string | false {
+  const ci = ['1', 'true', 'yes'].includes((process.env['CI'] ?? '').toLowerCase());
+  return !existsSync(CHROMIUM) && !ci ? `${CHROMIUM} not found — install Debian's chromium (apt-get install chromium) to run this test; it is required when CI=true` : false;
+}
+
+/** A headless chromium context with a fresh profile, offline flags and the given viewport. */
+export async function launchChromium(viewport = { width: 1300, height: 900 }): Promise<import('playwright-core').BrowserContext> {
+  if (!existsSync(CHROMIUM)) assert.fail(`CI is set and ${CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium)`);
+  const { chromium } = await import('playwright-core');
+  return chromium.launchPersistentContext(tempDir('eeg-chromium-profile-'), {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    viewport,
+  });
 }

@@ -27,7 +27,7 @@ import { readNpyFloat64 } from '../io/npy.js';
 import { sizeLabel } from '../model/session-data.js';
 import { FONT_STACK } from '../plot/fonts.js';
 import { VERSION } from '../version.js';
-import { outlineSegments } from './figures/spectrogram.js';
+import { edges, outlineSegments } from './figures/spectrogram.js';
 import { meanAndSe, RESULTS_FILE } from './result-files.js';
 import { STATS_DIR, STATS_FILE } from './stats-files.js';
 
@@ -138,25 +138,8 @@ function readJson<T>(path: string): T | null {
   }
 }
 
-/** Cell edges around sorted centres: midpoints inside, half a neighbouring step outside (log: in log space). */
-function edges(centres: ArrayLike<number>, log: boolean): number[] {
-  const v = Array.from(centres, (c) => (log ? Math.log(c) : c));
-  const n = v.length;
-  const out = new Array<number>(n + 1);
-  if (n === 1) {
-    const half = log ? Math.log(1.05) : 0.5;
-    out[0] = v[0]! - half;
-    out[1] = v[0]! + half;
-  } else {
-    for (let i = 1; i < n; i++) out[i] = (v[i - 1]! + v[i]!) / 2;
-    out[0] = v[0]! - (v[1]! - v[0]!) / 2;
-    out[n] = v[n - 1]! + (v[n - 1]! - v[n - 2]!) / 2;
-  }
-  return log ? out.map(Math.exp) : out;
-}
-
 function grid(windowTimes: Float64Array, binSize: number): Grid {
-  const full = edges(windowTimes, false);
+  const full = Array.from(edges(windowTimes, false));
   const n = windowTimes.length;
   const cols = Math.ceil(n / binSize);
   const e = Array.from({ length: cols + 1 }, (_, c) => full[Math.min(c * binSize, n)]!);
@@ -362,8 +345,8 @@ export function readExplorerData(outputDir: string, options: ExplorerOptions = {
     theta: { roi: string; events: string; contrast: string; size?: number; p: number | null }[];
   }>(join(statsDir, STATS_FILE));
   if (stats !== null && Array.isArray(stats.tests)) {
-    const tEdges = edges(windowTimes, false);
-    const fEdges = edges(freqs, true);
+    const tEdges = Array.from(edges(windowTimes, false));
+    const fEdges = Array.from(edges(freqs, true));
     const g = { tEdges: Float64Array.from(tEdges), fEdges: Float64Array.from(fEdges) };
     for (const t of stats.tests) {
       const m = /^(?:nm-iti_)?size_([^-]+)$/.exec(t.contrast);
@@ -437,7 +420,7 @@ export function readExplorerData(outputDir: string, options: ExplorerOptions = {
       version: VERSION,
       directory: resolve(outputDir),
       freqs: Array.from(freqs, (f) => sig(f)!),
-      fEdges: edges(freqs, true).map((f) => sig(f)!),
+      fEdges: Array.from(edges(freqs, true)).map((f) => sig(f)!),
       grids,
       rois,
       events,

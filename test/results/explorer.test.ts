@@ -13,7 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { before, describe, test } from 'node:test';
 import { readNpyFloat64 } from '../../src/index.js';
 import { EXPLORER_FILE, MAX_COLUMNS } from '../../src/results/explorer.js';
-import { runCli, syntheticLabFile, tempDir } from '../helpers.js';
+import { launchChromium, runCli, skipWithoutChromium, syntheticLabFile, tempDir } from '../helpers.js';
 
 const RATS = ['9151', '9441', '9442', '9591', '10501', '10592'];
 const N_FREQS = 6;
@@ -166,22 +166,11 @@ describe('results.html (structure)', () => {
   });
 });
 
-const CHROMIUM = '/usr/bin/chromium';
-const CI = ['1', 'true', 'yes'].includes((process.env['CI'] ?? '').toLowerCase());
-const haveChromium = existsSync(CHROMIUM);
-const skipBrowser = !haveChromium && !CI ? `${CHROMIUM} not found — install Debian's chromium (apt-get install chromium) to run this test; it is required when CI=true` : false;
+const skipBrowser = skipWithoutChromium();
 
 describe('results.html in Chromium', () => {
   test('opens offline from file://, renders, the controls switch the view, tooltips, outlines; no request, no console error', { skip: skipBrowser, timeout: 120_000 }, async (t) => {
-    if (!haveChromium) assert.fail(`CI is set and ${CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium)`);
-    const { chromium } = await import('playwright-core');
-    const profile = tempDir('eeg-chromium-profile-');
-    const context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      viewport: { width: 1300, height: 900 },
-    });
+    const context = await launchChromium();
     try {
       const problems: string[] = [];
       const requests: string[] = [];
@@ -293,7 +282,6 @@ describe('results.html in Chromium', () => {
       assert.deepEqual(problems, [], 'no console errors or warnings');
     } finally {
       await context.close();
-      rmSync(profile, { recursive: true, force: true });
     }
   });
 });

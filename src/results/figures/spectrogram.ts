@@ -61,8 +61,8 @@ function validate(panels: readonly SpectrogramPanel[], freqs: Float64Array, wind
   }
 }
 
-/** Cell edges around sorted centres: midpoints inside, half a neighbouring step outside. */
-function edges(centres: Float64Array, log: boolean): Float64Array {
+/** Cell edges around sorted centres: midpoints inside, half a neighbouring step outside (log: in log space). */
+export function edges(centres: Float64Array, log: boolean): Float64Array {
   const n = centres.length;
   const v = log ? Float64Array.from(centres, Math.log) : centres;
   const out = new Float64Array(n + 1);

@@ -5,13 +5,13 @@
  * Node, then the real thing in Debian's Chromium, opened from disk with the network blocked.
  */
 import assert from 'node:assert/strict';
-import { existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, test } from 'node:test';
 import { renderHtml } from '../../../src/bench/report/html.js';
 import { benchCharts, problemPoints, seriesName } from '../../../src/bench/report/charts.js';
-import { benchReportFixture, tempDir } from '../../helpers.js';
+import { benchReportFixture, launchChromium, skipWithoutChromium, tempDir } from '../../helpers.js';
 
 /** The text of `<script ... id="<id>">…</script>`. */
 function scriptById(html: string, id: string): string {
@@ -119,25 +119,14 @@ describe('report.html (structure)', () => {
   });
 });
 
-const CHROMIUM = '/usr/bin/chromium';
-const CI = ['1', 'true', 'yes'].includes((process.env['CI'] ?? '').toLowerCase());
-const haveChromium = existsSync(CHROMIUM);
-const skipBrowser = !haveChromium && !CI ? `${CHROMIUM} not found — install Debian's chromium (apt-get install chromium) to run this test; it is required when CI=true` : false;
+const skipBrowser = skipWithoutChromium();
 
 describe('report.html in Chromium', () => {
   test('opens offline from file://, draws every chart, no console errors; screenshot saved', { skip: skipBrowser, timeout: 120_000 }, async (t) => {
-    if (!haveChromium) assert.fail(`CI is set and ${CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium)`);
-    const { chromium } = await import('playwright-core');
     const dir = tempDir('eeg-report-html-');
     const page = join(dir, 'report.html');
     writeFileSync(page, renderHtml(benchReportFixture()));
-    const profile = tempDir('eeg-chromium-profile-');
-    const context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      viewport: { width: 1300, height: 900 },
-    });
+    const context = await launchChromium();
     try {
       const problems: string[] = [];
       const network: string[] = [];
@@ -186,7 +175,6 @@ describe('report.html in Chromium', () => {
       assert.deepEqual(problems, [], 'no console errors or warnings');
     } finally {
       await context.close();
-      rmSync(profile, { recursive: true, force: true });
     }
   });
 });
