@@ -34,7 +34,7 @@ describe('parameter errors', () => {
     assert.throws(() => frequencyGrid(5, 5, 5, 200), InvalidParameterError);
   });
   test('n_freqs < 1', () => {
-    assert.throws(() => frequencyGrid(3, 8, 0, 200), /n_freqs must be an integer >= 1, got 0/);
+    assert.throws(() => frequencyGrid(3, 8, 0, 200), /n_freqs must be an integer from 1 to 10000, got 0/);
     assert.throws(() => frequencyGrid(3, 8, 2.5, 200), InvalidParameterError);
   });
   test('n_cycles <= 0 or wrong length', () => {
