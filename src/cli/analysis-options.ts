@@ -160,7 +160,7 @@ export function analysisArgs(opts: AnalysisCliOptions, strategies: readonly Stra
  * result recorded with the same key need not be computed again.
  */
 export function analysisKey(options: AnalysisOptions, dataFile: string): string {
-  const { strategy: _s, jobs: _j, backend: _b, batchSize: _bs, maxMemoryBytes: _m, workerHeapLimitMb: _h, callerComputes: _c, taskTimeoutSeconds: _t, ...rest } = options;
+  const { strategy: _s, jobs: _j, backend: _b, batchSize: _bs, maxMemoryBytes: _m, workerHeapLimitMb: _h, callerComputes: _c, callerTaskLimit: _l, taskTimeoutSeconds: _t, ...rest } = options;
   const st = statSync(dataFile);
   const key = JSON.stringify({ data: resolve(dataFile), size: st.size, mtimeMs: st.mtimeMs, ...rest });
   return createHash('sha256').update(key).digest('hex');

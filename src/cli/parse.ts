@@ -116,6 +116,9 @@ export function addParallelOptions(command: Command, strategies: readonly Strate
     .option('--task-timeout <SECONDS>', 'stop a task running longer than this in a worker (a watchdog for long batch runs; default: none)');
 }
 
+/** Most time-frequency points of a task the CLI's own thread computes (see parseParallelOptions). */
+export const CLI_CALLER_TASK_LIMIT = 20_000_000;
+
 /** Parses the parallel options; the CLI's default strategy is `auto`. */
 export function parseParallelOptions(opts: ParallelCliOptions, strategies: readonly Strategy[]): ParallelOptions {
   const strategy = (opts.strategy ?? 'auto') as Strategy;
@@ -129,8 +132,9 @@ export function parseParallelOptions(opts: ParallelCliOptions, strategies: reado
   return {
     strategy,
     backend,
-    // Nothing computes on the CLI's own thread, so that Ctrl-C or SIGTERM is handled at once.
-    callerComputes: false,
+    // The CLI's own thread computes only short tasks, so that Ctrl-C or SIGTERM is handled within a
+    // second: CLI_CALLER_TASK_LIMIT points take ~0.3 s on one thread (docs/reliability.md).
+    callerTaskLimit: CLI_CALLER_TASK_LIMIT,
     ...(opts.jobs !== undefined && { jobs: parseInteger('--jobs', opts.jobs, 1) }),
     ...(opts.batchSize !== undefined && { batchSize: parseInteger('--batch-size', opts.batchSize, 1) }),
     ...(opts.maxMemory !== undefined && { maxMemoryBytes: parseByteSize(opts.maxMemory) }),

@@ -35,10 +35,16 @@ export interface ParallelOptions {
    * Threads backend: the calling thread computes tasks too, beside `jobs − 1` workers (default
    * true). Set false to keep the calling thread's event loop free during the whole call, at the
    * cost of one more worker: no task runs on it, and a `sequential` run is one task in one worker
-   * (the same bits). The CLI does, so that a signal stops a run at once. The `processes` backend
-   * never computes tasks on the calling thread.
+   * (the same bits). The `processes` backend never computes tasks on the calling thread.
    */
   callerComputes?: boolean;
+  /**
+   * Most time-frequency points (channels × frequencies × samples) of a task the calling thread
+   * computes (default: no limit). A larger task runs in a worker, and a larger sequential run is
+   * one task in one worker (the same bits), so the calling thread is never busy for long: the CLI
+   * sets it, so that a signal stops a run within a second.
+   */
+  callerTaskLimit?: number;
   /** Longest one task may run in a worker, s: a watchdog for long batch runs (default: none). */
   taskTimeoutSeconds?: number;
 }
@@ -52,6 +58,7 @@ export interface ResolvedParallelOptions {
   maxMemoryBytes: number;
   workerHeapLimitMb: number | null;
   callerComputes: boolean;
+  callerTaskLimit: number;
   taskTimeoutSeconds: number | null;
 }
 
@@ -105,11 +112,13 @@ export function resolveParallelOptions(options: ParallelOptions = {}): ResolvedP
     throw new InvalidParameterError('callerComputes applies to the threads backend only; the processes backend computes in child processes');
   }
   const callerComputes = backend === 'threads' && (options.callerComputes ?? true);
+  const callerTaskLimit = options.callerTaskLimit ?? Infinity;
+  if (!(callerTaskLimit > 0)) throw new InvalidParameterError(`callerTaskLimit must be > 0 time-frequency points, got ${callerTaskLimit}`);
   const taskTimeoutSeconds = options.taskTimeoutSeconds ?? null;
   if (taskTimeoutSeconds !== null && !(taskTimeoutSeconds > 0 && Number.isFinite(taskTimeoutSeconds))) {
     throw new InvalidParameterError(`task time limit must be a number of seconds > 0, got ${taskTimeoutSeconds}`);
   }
-  return { strategy, jobs, backend, batchSize, maxMemoryBytes, workerHeapLimitMb, callerComputes, taskTimeoutSeconds };
+  return { strategy, jobs, backend, batchSize, maxMemoryBytes, workerHeapLimitMb, callerComputes, callerTaskLimit, taskTimeoutSeconds };
 }
 
 /** Parses sizes like `4G`, `512M`, `1.5GiB`, `1000000` (bytes). */

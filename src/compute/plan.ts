@@ -161,7 +161,8 @@ export function planRun(problem: ProblemSize, options: ParallelOptions = {}): Ru
     );
   }
   let jobsAsked = resolved.jobs;
-  if (strategy === 'sequential' && options.callerComputes === false) {
+  const wholeRun = problem.nChannels * problem.nFreqs * problem.nTimes;
+  if (strategy === 'sequential' && (options.callerComputes === false || wholeRun > resolved.callerTaskLimit)) {
     // The calling thread must stay free: the sequential path as one task in one worker, which
     // computes every row of every channel in order, as the sequential path does.
     const whole = problem.output === 'channelWindows' ? 'channels' : 'frequencies';
@@ -181,7 +182,8 @@ export function planRun(problem: ProblemSize, options: ParallelOptions = {}): Ru
           ? problem.nChannels
           : Math.ceil(problem.nFreqs / batchSize!);
   const jobs = strategy === 'sequential' ? resolved.jobs : capJobs(jobsAsked, nTasks, resolved);
-  const callerComputes = resolved.callerComputes && !tasksTakeRoiTurns(strategy, resolved.backend, problem.output);
+  const perTask = strategy === 'channels' ? problem.nFreqs * problem.nTimes : strategy === 'frequencies' ? problem.nChannels * batchSize! * problem.nTimes : wholeRun;
+  const callerComputes = resolved.callerComputes && perTask <= resolved.callerTaskLimit && !tasksTakeRoiTurns(strategy, resolved.backend, problem.output);
   const pool =
     strategy === 'sequential'
       ? null

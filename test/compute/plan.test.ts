@@ -118,3 +118,20 @@ describe('the calling thread kept free, and whole channels', () => {
     assert.equal(planRun(problem('channelWindows'), { strategy: 'auto', jobs: 2 }).strategy, 'channels');
   });
 });
+
+describe('callerTaskLimit: the calling thread computes only short tasks', () => {
+  const problem: ProblemSize = { nChannels: 4, nFreqs: 20, nTimes: 100_000, nSessions: 1, output: 'windows' };
+
+  test('a sequential run above the limit is one task in one worker; below it, the calling thread computes it', () => {
+    const big = planRun(problem, { strategy: 'sequential', callerTaskLimit: 1e6 });
+    assert.deepEqual([big.strategy, big.batchSize, big.pool?.jobs, big.pool?.callerComputes], ['frequencies', 20, 1, false]);
+    const small = planRun(problem, { strategy: 'sequential', callerTaskLimit: 1e7 });
+    assert.deepEqual([small.strategy, small.pool], ['sequential', null]);
+  });
+
+  test('parallel tasks above the limit run in workers only', () => {
+    assert.equal(planRun(problem, { strategy: 'frequencies', jobs: 2, callerTaskLimit: 1e6 }).pool!.callerComputes, false);
+    assert.equal(planRun(problem, { strategy: 'frequencies', jobs: 2, callerTaskLimit: 4e6 }).pool!.callerComputes, true, '4 × 10 × 100,000 points per task');
+    assert.throws(() => planRun(problem, { callerTaskLimit: 0 }), /callerTaskLimit must be > 0/);
+  });
+});
