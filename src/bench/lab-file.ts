@@ -13,6 +13,9 @@ import { packagePath } from '../paths.js';
 /** Debian's python3 with numpy and MNE (not whatever python is first on PATH). */
 export const DEBIAN_PYTHON = '/usr/bin/python3';
 
+/** docs/method.md §7 `session-21min`: one 21-minute session of the lab's size (32 × 255,000 at 200 Hz), with theta bursts after 50 NM events. */
+export const SESSION_21MIN = { seed: 21, nChannels: 32, nTimes: 255_000, nEvents: 50, thetaBursts: true, ratId: '9151', sessionDate: '210000' } satisfies SyntheticSessionOptions;
+
 /** Writes `sessions` synthetic sessions to `path` as a lab-layout pickle. */
 export async function writeSyntheticLabFile(path: string, sessions: SyntheticSessionOptions[], scratch: string): Promise<void> {
   const dirs: string[] = [];

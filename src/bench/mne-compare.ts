@@ -15,49 +15,30 @@
  *
  * Usage: node dist/src/bench/mne-compare.js [--rounds 5] [--out results/bench-mne]
  */
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createWaveletBank } from '../dsp/convolve.js';
 import { morletKernel } from '../dsp/kernel.js';
-import { readNpyFloat64 } from '../io/npy.js';
 import { DEFAULT_FREQ_RANGE, resolveTfrParams } from '../analysis/roi-spectrogram.js';
 import { analyzeSession, planSessionRun } from '../analysis/session.js';
 import { shutdownPools } from '../engine/pool.js';
 import { syntheticSession } from '../synthetic/session.js';
 import { packagePath } from '../paths.js';
-import { DEBIAN_PYTHON, writeSyntheticLabFile } from './lab-file.js';
+import { DEBIAN_PYTHON, SESSION_21MIN, writeSyntheticLabFile } from './lab-file.js';
 import { sampleParallelCeiling, summarizeCeiling } from './ceiling.js';
 import { median } from './measure.js';
 import { timeCommand, type TimedCommand } from './proc.js';
-import { maxAbsDiff } from './runner.js';
+import { compareWindows } from './agreement.js';
 import { benchArgs, positiveInteger } from './args.js';
 import { machineInfo } from './report/report.js';
 
-const SESSION = { seed: 21, nChannels: 32, nTimes: 255_000, nEvents: 50, thetaBursts: true, ratId: '9151', sessionDate: '210000' };
+const SESSION = SESSION_21MIN;
 const FRONTAL = [20, 21, 23, 24];
 /** The runtime's own memory: the same command on a session of the same layout, 2,000 samples long. */
 const BASELINE_SESSION = { ...SESSION, nTimes: 2_000, nEvents: 2 };
 const N_FREQS = 20;
 const WINDOW_SAMPLES = 200;
-
-/** Max relative difference (per docs/method.md §3.3: per row, vs max |reference| of the row) over all window files. */
-function compareWindows(ours: string, ref: string): number {
-  let worst = 0;
-  for (const f of readdirSync(ref).filter((n) => /^nm_size_.*\.npy$/.test(n))) {
-    const a = readNpyFloat64(join(ours, f), { minDims: 2, maxDims: 3 });
-    const b = readNpyFloat64(join(ref, f), { minDims: 2, maxDims: 3 });
-    const row = a.shape.at(-1)!;
-    if (a.data.length !== b.data.length) return Infinity;
-    for (let r = 0; r < b.data.length; r += row) {
-      const x = a.data.subarray(r, r + row);
-      const y = b.data.subarray(r, r + row);
-      const scale = Math.max(...Array.from(y, Math.abs)) || 1;
-      worst = Math.max(worst, maxAbsDiff(x, y) / scale);
-    }
-  }
-  return worst;
-}
 
 async function pureCompute(): Promise<Record<string, number>> {
   const s = syntheticSession(SESSION);
