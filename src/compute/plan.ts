@@ -162,7 +162,9 @@ export function planRun(problem: ProblemSize, options: ParallelOptions = {}): Ru
   }
   let jobsAsked = resolved.jobs;
   const wholeRun = problem.nChannels * problem.nFreqs * problem.nTimes;
-  if (strategy === 'sequential' && (options.callerComputes === false || wholeRun > resolved.callerTaskLimit)) {
+  // A task on the calling thread cannot be stopped: with a task time limit every task runs in a worker.
+  const callerMayCompute = resolved.taskTimeoutSeconds === null;
+  if (strategy === 'sequential' && (options.callerComputes === false || !callerMayCompute || wholeRun > resolved.callerTaskLimit)) {
     // The calling thread must stay free: the sequential path as one task in one worker, which
     // computes every row of every channel in order, as the sequential path does.
     const whole = problem.output === 'channelWindows' ? 'channels' : 'frequencies';
@@ -183,7 +185,7 @@ export function planRun(problem: ProblemSize, options: ParallelOptions = {}): Ru
           : Math.ceil(problem.nFreqs / batchSize!);
   const jobs = strategy === 'sequential' ? resolved.jobs : capJobs(jobsAsked, nTasks, resolved);
   const perTask = strategy === 'channels' ? problem.nFreqs * problem.nTimes : strategy === 'frequencies' ? problem.nChannels * batchSize! * problem.nTimes : wholeRun;
-  const callerComputes = resolved.callerComputes && perTask <= resolved.callerTaskLimit && !tasksTakeRoiTurns(strategy, resolved.backend, problem.output);
+  const callerComputes = resolved.callerComputes && callerMayCompute && perTask <= resolved.callerTaskLimit && !tasksTakeRoiTurns(strategy, resolved.backend, problem.output);
   const pool =
     strategy === 'sequential'
       ? null

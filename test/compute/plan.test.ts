@@ -135,3 +135,11 @@ describe('callerTaskLimit: the calling thread computes only short tasks', () => 
     assert.throws(() => planRun(problem, { callerTaskLimit: 0 }), /callerTaskLimit must be > 0/);
   });
 });
+
+test('with a task time limit every task runs in a worker (the calling thread cannot be stopped)', () => {
+  const problem: ProblemSize = { nChannels: 2, nFreqs: 4, nTimes: 400, nSessions: 1, output: 'channelPower' };
+  assert.equal(planRun(problem, { strategy: 'channels', jobs: 2, taskTimeoutSeconds: 1 }).pool!.callerComputes, false);
+  assert.equal(planRun(problem, { strategy: 'channels', jobs: 2 }).pool!.callerComputes, true);
+  const sequential = planRun(problem, { strategy: 'sequential', taskTimeoutSeconds: 1 });
+  assert.deepEqual([sequential.strategy, sequential.pool?.jobs, sequential.pool?.callerComputes], ['frequencies', 1, false]);
+});
