@@ -4,8 +4,7 @@
  * t tests of the rats' theta scalars per events kind and size, and of their trend over the sizes
  * 1, 2, 3. Pure data in, results out: the rats' means as read back, no file is read or written.
  */
-import type { Backend } from '../compute/options.js';
-import { permutationClusterTest, type ClusterTestResult } from '../compute/permutation-runs.js';
+import { permutationClusterTest, type ClusterTestOptions, type ClusterTestResult } from '../compute/permutation-runs.js';
 import type { Tail } from '../compute/cluster-test.js';
 import { lstsqSlope, ttest1samp } from '../compute/ttest.js';
 import { InvalidParameterError } from '../errors.js';
@@ -30,16 +29,11 @@ export interface StatsRat extends RatGroups {
   windowTimes: Float64Array;
 }
 
-/** Options of {@link ratStatistics}: the cluster test's ({@link permutationClusterTest}). */
-export interface RatStatsOptions {
-  /** Cluster-forming threshold on t (default: MNE's, from each contrast's number of rats). */
-  threshold?: number;
-  tail?: Tail;
-  nPermutations?: number;
-  seed?: number;
-  jobs?: number;
-  backend?: Backend;
-  batchSize?: number;
+/**
+ * Options of {@link ratStatistics}: the cluster test's ({@link permutationClusterTest}; the
+ * default threshold is MNE's, from each contrast's number of rats).
+ */
+export interface RatStatsOptions extends ClusterTestOptions {
   /** Called after each cluster test (progress). */
   onTest?: (test: ContrastTest) => void;
 }

@@ -27,6 +27,7 @@ import { readNpyFloat64 } from '../io/npy.js';
 import { sizeLabel } from '../model/session-data.js';
 import { FONT_STACK } from '../plot/fonts.js';
 import { VERSION } from '../version.js';
+import { plural } from './figures/labels.js';
 import { edges, outlineSegments } from './figures/spectrogram.js';
 import { meanAndSe, RESULTS_FILE } from './result-files.js';
 import { STATS_DIR, STATS_FILE } from './stats-files.js';
@@ -315,7 +316,7 @@ export function readExplorerData(outputDir: string, options: ExplorerOptions = {
     }
     return level;
   };
-  const levels: Level[] = [readLevel('cross', `cross-rat (${rats.length} rat${rats.length === 1 ? '' : 's'})`, crossDir, cross.rois, 0, (x) => x.n_rats ?? 0)];
+  const levels: Level[] = [readLevel('cross', `cross-rat (${plural(rats.length, 'rat')})`, crossDir, cross.rois, 0, (x) => x.n_rats ?? 0)];
   levels[0]!.electrodes = electrodeTheta(readCsv(join(crossDir, 'electrode_theta.csv')), 'theta_mean');
   for (const r of rats) {
     const own = new Map<string, number>();

@@ -6,6 +6,7 @@
 import { InvalidParameterError } from '../../errors.js';
 import type { TopLevelSpec } from 'vega-lite';
 import { baseConfig, renderFigure, type AxisGeometry, type FigureSet } from '../../plot/render.js';
+import { paddedRange, plural, titleLines } from './labels.js';
 
 /**
  * One panel of a spectrogram figure: the mean z-scored spectrogram of one NM size.
@@ -101,9 +102,8 @@ function freqTicks(freqs: Float64Array, pixelsPerFreq: number): number[] {
 /** Three significant digits, zeros kept: 3.00, 3.16, 12.3. */
 const FREQ_FORMAT = '.3r';
 
-const panelDetail = (p: SpectrogramPanel): string => p.detail ?? `n = ${p.nEvents} event${p.nEvents === 1 ? '' : 's'}`;
+const panelDetail = (p: SpectrogramPanel): string => p.detail ?? `n = ${plural(p.nEvents, 'event')}`;
 
-const titleLines = (title: string): string[] => title.split('\n');
 
 interface Geometry {
   tEdges: Float64Array;
@@ -276,19 +276,6 @@ export function bandMean(mean: Float64Array, nFreqs: number, nTimes: number): Fl
   return out;
 }
 
-/** A padded [min, max] of finite values, always containing 0. */
-function paddedRange(values: Iterable<number>): [number, number] {
-  let lo = 0;
-  let hi = 0;
-  for (const v of values) {
-    if (!Number.isFinite(v)) continue;
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
-  if (hi === lo) return [-1, 1];
-  const pad = 0.06 * (hi - lo);
-  return [lo - pad, hi + pad];
-}
 
 function spectrogramRowSpec(panels: readonly SpectrogramPanel[], freqs: Float64Array, windowTimes: Float64Array): { specs: AnySpec[]; g: Geometry } {
   const g = geometry(freqs, windowTimes);

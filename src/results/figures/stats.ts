@@ -8,6 +8,7 @@ import type { ContrastTest, RatStats, ThetaSizeTest, ThetaTrendTest } from '../.
 import type { Tail } from '../../compute/cluster-test.js';
 import type { ThetaSelection } from '../../analysis/theta.js';
 import type { FigureSet } from '../../plot/render.js';
+import { plural } from './labels.js';
 import { spectrogramFigure, type SpectrogramPanel } from './spectrogram.js';
 import { significanceMark, thetaBarsFigure, type ThetaBarRow } from './theta.js';
 
@@ -28,7 +29,6 @@ export const STATS_FIGURE_STEMS = {
   thetaBars: 'theta_bars',
 } as const;
 
-const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
 const fmt = (v: number): string => String(Number(v.toFixed(3))).replace('-', '−');
 /** p with two significant digits (0.031, 0.0005), 1 as 1. */
 const fmtP = (p: number): string => (p >= 1 ? '1' : String(Number(p.toPrecision(2))));

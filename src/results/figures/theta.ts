@@ -15,6 +15,7 @@ import type { ElectrodeLayout } from '../../io/electrode-layout.js';
 import { sizeLabel } from '../../model/session-data.js';
 import { baseConfig, renderFigure, type AxisGeometry, type FigureSet } from '../../plot/render.js';
 import { meanAndSe, type StoredRat, type StoredRatGroup } from '../result-files.js';
+import { paddedRange, plural, titleLines } from './labels.js';
 import { writeSet } from './write.js';
 
 /** File stems (each written as `.png` and `.svg`). */
@@ -80,22 +81,7 @@ const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 
 type AnySpec = Extract<TopLevelSpec, { concat: unknown }>['concat'][number];
 
-const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
-const titleLines = (title: string): string[] => title.split('\n');
 
-/** A padded [min, max] of finite values, always containing 0 (padded by `pad` of the range). */
-function paddedRange(values: Iterable<number>, pad = 0.08): [number, number] {
-  let lo = 0;
-  let hi = 0;
-  for (const v of values) {
-    if (!Number.isFinite(v)) continue;
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
-  if (hi === lo) return [-1, 1];
-  const margin = pad * (hi - lo);
-  return [lo < 0 ? lo - margin : 0, hi > 0 ? hi + margin : 0];
-}
 
 /** Words of `text` in lines of at most `width` characters. */
 function wrap(text: string, width: number): string[] {
@@ -156,7 +142,7 @@ export async function thetaBarsFigure(rows: readonly ThetaBarRow[], title: strin
   const names = kinds.map((k) => EVENT_NAMES[k]);
   const withP = rows.some((r) => r.p !== undefined);
   // Room for the significance marks beyond the bars.
-  const yDomain = paddedRange(rows.flatMap((r) => [r.mean, r.mean - r.se, r.mean + r.se]), withP ? 0.14 : 0.08);
+  const yDomain = paddedRange(rows.flatMap((r) => [r.mean, r.mean - r.se, r.mean + r.se]), withP ? 0.14 : 0.08, true);
   const yScale = { domain: yDomain, nice: false, zero: false } as const;
   const colour = { field: 'kind', type: 'nominal' as const, title: 'Events', sort: names, scale: { domain: names, range: kinds.map((k) => EVENT_COLOURS[k]) } };
   const ranges = [...new Set(rows.map((r) => r.nRats))].sort((a, b) => a - b);

@@ -10,6 +10,7 @@ import type { ResolvedRoi } from '../../analysis/roi.js';
 import type { SessionAnalysis } from '../../analysis/session.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import type { FigureSet } from '../../plot/render.js';
+import { plural } from './labels.js';
 import { frequencyProfileFigure, spectrogramFigure, summaryFigure, type SpectrogramPanel } from './spectrogram.js';
 
 /** File stems (each written as `.png` and `.svg`). */
@@ -19,7 +20,6 @@ export const FIGURE_FILES = {
   summary: 'nm_roi_theta_summary',
 } as const;
 
-const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
 
 /** `ROI frontal · electrodes 2, 29, 30, 31 · channels 20, 21, 23, 24`. */
 export function roiLine(roi: Pick<ResolvedRoi, 'label' | 'channels' | 'electrodes'>): string {
