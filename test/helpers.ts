@@ -299,14 +299,49 @@ export function skipWithoutChromium(): string | false {
   return !existsSync(CHROMIUM) && !ci ? `${CHROMIUM} not found — install Debian's chromium (apt-get install chromium) to run this test; it is required when CI=true` : false;
 }
 
-/** A headless chromium context with a fresh profile, offline flags and the given viewport. */
-export async function launchChromium(viewport = { width: 1300, height: 900 }): Promise<import('playwright-core').BrowserContext> {
+/** A headless chromium with the network closed: every request recorded, only files and inline data served. */
+export interface OfflineBrowser {
+  /** Every URL the pages asked for. */
+  requests: string[];
+  /** The URLs refused: anything that is not a file or inline data. */
+  network: string[];
+  /** Console errors and warnings, and page errors, of every tab. */
+  problems: string[];
+  /** A new tab whose console and errors go to `problems`. */
+  newTab(): Promise<import('playwright-core').Page>;
+  close(): Promise<void>;
+}
+
+/** Starts an {@link OfflineBrowser}: Debian's chromium, a fresh profile, offline flags, the given viewport. */
+export async function offlineBrowser(viewport = { width: 1300, height: 900 }): Promise<OfflineBrowser> {
   if (!existsSync(CHROMIUM)) assert.fail(`CI is set and ${CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium)`);
   const { chromium } = await import('playwright-core');
-  return chromium.launchPersistentContext(tempDir('eeg-chromium-profile-'), {
+  const context = await chromium.launchPersistentContext(tempDir('eeg-chromium-profile-'), {
     executablePath: CHROMIUM,
     headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     viewport,
   });
+  const browser: OfflineBrowser = {
+    requests: [],
+    network: [],
+    problems: [],
+    async newTab() {
+      const tab = await context.newPage();
+      tab.on('console', (m) => {
+        if (m.type() === 'error' || m.type() === 'warning') browser.problems.push(`console.${m.type()}: ${m.text()}`);
+      });
+      tab.on('pageerror', (e) => browser.problems.push(`page error: ${e.message}`));
+      return tab;
+    },
+    close: () => context.close(),
+  };
+  await context.route('**/*', async (route) => {
+    const url = route.request().url();
+    browser.requests.push(url);
+    if (url.startsWith('file:') || url.startsWith('data:')) return route.continue();
+    browser.network.push(url);
+    return route.abort();
+  });
+  return browser;
 }

@@ -13,7 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { before, describe, test } from 'node:test';
 import { readNpyFloat64 } from '../../src/index.js';
 import { EXPLORER_FILE, MAX_COLUMNS } from '../../src/results/explorer.js';
-import { launchChromium, runCli, skipWithoutChromium, syntheticLabFile, tempDir } from '../helpers.js';
+import { offlineBrowser, runCli, skipWithoutChromium, syntheticLabFile, tempDir } from '../helpers.js';
 
 const RATS = ['9151', '9441', '9442', '9591', '10501', '10592'];
 const N_FREQS = 6;
@@ -170,24 +170,10 @@ const skipBrowser = skipWithoutChromium();
 
 describe('results.html in Chromium', () => {
   test('opens offline from file://, renders, the controls switch the view, tooltips, outlines; no request, no console error', { skip: skipBrowser, timeout: 120_000 }, async (t) => {
-    const context = await launchChromium();
+    const browser = await offlineBrowser();
     try {
-      const problems: string[] = [];
-      const requests: string[] = [];
-      const network: string[] = [];
-      // Every request is seen: the page's own file may load, anything else is refused and reported.
-      await context.route('**/*', async (route) => {
-        const url = route.request().url();
-        requests.push(url);
-        if (url.startsWith('file:') || url.startsWith('data:')) return route.continue();
-        network.push(url);
-        return route.abort();
-      });
-      const tab = await context.newPage();
-      tab.on('console', (m) => {
-        if (m.type() === 'error' || m.type() === 'warning') problems.push(`console.${m.type()}: ${m.text()}`);
-      });
-      tab.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+      const { requests, network, problems } = browser;
+      const tab = await browser.newTab();
       const page = join(DIR, EXPLORER_FILE);
       await tab.goto(pathToFileURL(page).href);
       // (Page code is passed as strings: this project compiles without the DOM typings.)
@@ -256,11 +242,7 @@ describe('results.html in Chromium', () => {
       t.diagnostic(`screenshot: ${shot}`);
 
       // The electrode maps of the --roi all run follow the events, size and level.
-      const allTab = await context.newPage();
-      allTab.on('console', (m) => {
-        if (m.type() === 'error' || m.type() === 'warning') problems.push(`console.${m.type()}: ${m.text()}`);
-      });
-      allTab.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+      const allTab = await browser.newTab();
       await allTab.goto(pathToFileURL(join(ALL, EXPLORER_FILE)).href);
       await allTab.waitForFunction(`document.getElementById('chart-map').getAttribute('data-renders') === '1'`, undefined, { timeout: 30_000 });
       const map = () => allTab.evaluate<{ title: string; dots: number; fills: string }>(`({
@@ -281,7 +263,7 @@ describe('results.html in Chromium', () => {
       assert.deepEqual([...new Set(requests)].sort(), [pathToFileURL(page).href, pathToFileURL(join(ALL, EXPLORER_FILE)).href].sort(), 'only the files themselves are loaded');
       assert.deepEqual(problems, [], 'no console errors or warnings');
     } finally {
-      await context.close();
+      await browser.close();
     }
   });
 });

@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { describe, test } from 'node:test';
 import { renderHtml } from '../../../src/bench/report/html.js';
 import { benchCharts, problemPoints, seriesName } from '../../../src/bench/report/charts.js';
-import { benchReportFixture, launchChromium, skipWithoutChromium, tempDir } from '../../helpers.js';
+import { benchReportFixture, offlineBrowser, skipWithoutChromium, tempDir } from '../../helpers.js';
 
 /** The text of `<script ... id="<id>">…</script>`. */
 function scriptById(html: string, id: string): string {
@@ -126,22 +126,10 @@ describe('report.html in Chromium', () => {
     const dir = tempDir('eeg-report-html-');
     const page = join(dir, 'report.html');
     writeFileSync(page, renderHtml(benchReportFixture()));
-    const context = await launchChromium();
+    const browser = await offlineBrowser();
     try {
-      const problems: string[] = [];
-      const network: string[] = [];
-      // Offline: anything that is not the file itself (or inline data) is refused and reported.
-      await context.route('**/*', async (route) => {
-        const url = route.request().url();
-        if (url.startsWith('file:') || url.startsWith('data:')) return route.continue();
-        network.push(url);
-        return route.abort();
-      });
-      const tab = await context.newPage();
-      tab.on('console', (m) => {
-        if (m.type() === 'error' || m.type() === 'warning') problems.push(`console.${m.type()}: ${m.text()}`);
-      });
-      tab.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+      const { network, problems } = browser;
+      const tab = await browser.newTab();
       await tab.goto(pathToFileURL(page).href);
       // (Page code is passed as strings: this project compiles without the DOM typings.)
       await tab.waitForFunction(`document.querySelectorAll('.chart[data-rendered="true"]').length === document.querySelectorAll('.chart').length`, undefined, { timeout: 30_000 });
@@ -174,7 +162,7 @@ describe('report.html in Chromium', () => {
       assert.deepEqual(network, [], 'no network requests');
       assert.deepEqual(problems, [], 'no console errors or warnings');
     } finally {
-      await context.close();
+      await browser.close();
     }
   });
 });
