@@ -96,16 +96,27 @@ describe('a closed stdout', () => {
 });
 
 describe('signals stop a run within a second, leaving nothing behind', () => {
-  /** Starts the CLI, sends `signal` after `afterMs`, and resolves with its exit code and how long it took to exit. */
-  function interrupt(args: readonly string[], signal: NodeJS.Signals, afterMs: number, cwd: string): Promise<{ code: number | null; ms: number; stderr: string }> {
+  /**
+   * Starts the CLI and sends `signal` `afterMs` after the start, or, with `once`, `afterMs` after its
+   * stderr first matches `once` (so that a fast machine cannot finish the run before the signal);
+   * resolves with its exit code and how long it took to exit after the signal.
+   */
+  function interrupt(args: readonly string[], signal: NodeJS.Signals, afterMs: number, cwd: string, once?: RegExp): Promise<{ code: number | null; ms: number; stderr: string }> {
     const child = spawnCli(args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
-    child.stderr!.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
     let sent = 0;
-    const timer = setTimeout(() => {
-      sent = performance.now();
-      child.kill(signal);
-    }, afterMs);
+    let timer: NodeJS.Timeout | undefined;
+    const arm = (): void => {
+      timer = setTimeout(() => {
+        sent = performance.now();
+        child.kill(signal);
+      }, afterMs);
+    };
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (once !== undefined && timer === undefined && once.test(stderr)) arm();
+    });
+    if (once === undefined) arm();
     return new Promise((resolve) =>
       child.on('exit', (code) => {
         clearTimeout(timer);
@@ -118,9 +129,9 @@ describe('signals stop a run within a second, leaving nothing behind', () => {
   const processesOf = (marker: string): string[] =>
     spawnSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.includes(marker) && !l.includes('ps -eo'));
 
-  const check = async (args: readonly string[], signal: NodeJS.Signals, afterMs: number, dir: string): Promise<void> => {
+  const check = async (args: readonly string[], signal: NodeJS.Signals, afterMs: number, dir: string, once?: RegExp): Promise<void> => {
     const before = new Set(readdirSync(dir, { recursive: true }) as string[]);
-    const r = await interrupt(args, signal, afterMs, dir);
+    const r = await interrupt(args, signal, afterMs, dir, once);
     assert.equal(r.code, 130, `${args.join(' ')}: ${r.stderr}`);
     assert.ok(r.ms >= 0, 'the run was still going when the signal came');
     assert.match(r.stderr, new RegExp(`^eeg-parallel: ${signal}: stopped$`, 'm'));
@@ -152,11 +163,12 @@ describe('signals stop a run within a second, leaving nothing behind', () => {
   });
 
   test('analyze-rat, every strategy', async () => {
-    const pkl = syntheticLabFile(Array(6).fill('9151'), 60_000, 30);
+    // Ten sessions; the signal comes 200 ms after the first session's line, with most of the rat to go.
+    const pkl = syntheticLabFile(Array(10).fill('9151'), 60_000, 30);
     const dir = tempDir();
     for (const [strategy, signal] of [['sequential', 'SIGINT'], ['channels', 'SIGTERM'], ['frequencies', 'SIGINT'], ['sessions', 'SIGTERM']] as const) {
       const out = join(dir, strategy);
-      await check(['analyze-rat', '--data', pkl, '--rat', '9151', '--roi', 'frontal', '--n-freqs', '40', '--no-plots', '--strategy', strategy, '--output-dir', out], signal, 1200, dir);
+      await check(['analyze-rat', '--data', pkl, '--rat', '9151', '--roi', 'frontal', '--n-freqs', '40', '--no-plots', '--strategy', strategy, '--output-dir', out], signal, 200, dir, /^session 0:/m);
       assert.ok(!existsSync(join(out, 'results.json')), 'a stopped rat is not complete');
     }
   });
