@@ -4,12 +4,25 @@
  * reaching the CLI is a bug and exits 1 with a stack trace.
  */
 
+/** A size in bytes as a message states it: `512 B`, `3.0 MiB`, `1.2 GiB`. */
+export function formatBytes(bytes: number): string {
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  if (bytes < 1024) return `${bytes} B`;
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(1)} ${units[unit]}`;
+}
+
 /** Base class of all user-facing errors (bad input, bad parameters). */
 export class EegParallelError extends Error {
   /** Stable machine-readable kind, e.g. `"invalid-parameter"`. */
   readonly code: string;
-  constructor(code: string, message: string) {
-    super(message);
+  constructor(code: string, message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = new.target.name;
     this.code = code;
   }
@@ -82,6 +95,23 @@ export class InputFileError extends EegParallelError {
   }
 }
 
+/** An output file could not be written (disk full, quota, I/O error): nothing was put in its place. */
+export class OutputFileError extends EegParallelError {
+  constructor(path: string, cause: unknown) {
+    const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+    const why =
+      code === 'ENOSPC'
+        ? 'no space left on the device'
+        : code === 'EDQUOT'
+          ? 'disk quota exceeded'
+          : code === 'EROFS'
+            ? 'read-only filesystem'
+            : code === 'EACCES' || code === 'EPERM'
+              ? 'permission denied'
+              : String((cause as Error)?.message ?? cause);
+    super('output-file', `cannot write '${path}': ${why}; nothing was written in its place`, { cause });
+  }
+}
 
 /** A worker died (exit, crash, out of memory) while running a task. */
 export class WorkerCrashError extends EegParallelError {

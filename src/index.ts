@@ -81,7 +81,7 @@ export {
   type RatMeans,
 } from './analysis/rat.js';
 
-export { computeTfrPower, planTfrRun } from './analysis/tfr.js';
+export { computeTfrPower, planTfrFileRun, planTfrRun, TFR_PIECE_BYTES, writeTfrPower, type TfrFilePlan } from './analysis/tfr.js';
 
 // Statistics (docs/method.md §8.3).
 export { permutationClusterTest, type ClusterTestOptions, type ClusterTestResult, type ClusterTestCluster } from './compute/permutation-runs.js';
@@ -122,6 +122,8 @@ export {
   npyToFloat64,
   encodeNpy,
   writeNpy,
+  NpyFileWriter,
+  npyFileBytes,
   type NpyArray,
   type NpyDtype,
 } from './io/npy.js';

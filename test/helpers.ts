@@ -10,9 +10,11 @@ import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:chi
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { PNG } from 'pngjs';
 import { DEBIAN_PYTHON } from '../src/bench/lab-file.js';
 import type { BenchReport } from '../src/bench/report/types.js';
+import { availableCores, type Backend, type CyclesSpec } from '../src/index.js';
 import { packagePath } from '../src/paths.js';
 import type { FigureSet, PlotArea } from '../src/plot/render.js';
 
@@ -76,6 +78,36 @@ export function withTempDir(body: (dir: string) => Promise<void> | void, prefix?
       rmSync(dir, { recursive: true, force: true });
     }
   };
+}
+
+/**
+ * A test body that gets a fresh directory on its own filesystem of `bytes` (a tmpfs, mounted and
+ * unmounted around the body): for a full disk. Needs root (CI runs as root: there a failed mount is
+ * an error, as for {@link skipWithoutMne}); see {@link skipWithoutMount}.
+ */
+export function withSmallFilesystem(bytes: number, body: (dir: string) => Promise<void> | void): () => Promise<void> {
+  return withTempDir(async (dir) => {
+    const mount = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${bytes}`, 'tmpfs', dir], { encoding: 'utf8' });
+    assert.equal(mount.status, 0, `mount a tmpfs on ${dir}: ${mount.stderr}`);
+    try {
+      await body(dir);
+    } finally {
+      spawnSync('umount', [dir]);
+    }
+  });
+}
+
+/** `skip` for a test that needs {@link withSmallFilesystem}: a reason when this process cannot mount a tmpfs. */
+export function skipWithoutMount(): string | false {
+  const dir = mkdtempSync(join(tmpdir(), 'eeg-parallel-mount-'));
+  try {
+    const ok = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=65536', 'tmpfs', dir]).status === 0;
+    if (ok) spawnSync('umount', [dir]);
+    if (!ok && process.env.CI) throw new Error('cannot mount a tmpfs; CI runs as root');
+    return !ok && 'cannot mount a tmpfs (not root)';
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 // ---- numeric comparisons -----------------------------------------------------------------------
@@ -344,4 +376,53 @@ export async function offlineBrowser(viewport = { width: 1300, height: 900 }): P
     return route.abort();
   });
   return browser;
+}
+
+// ---- property tests ----------------------------------------------------------------------------
+
+/** With threads, with and without the calling thread computing tasks. */
+export const withCaller = <T extends { backend: Backend }>(p: T, callerComputes: boolean): T & { callerComputes?: boolean } =>
+  p.backend === 'threads' ? { ...p, callerComputes } : p;
+
+/** A random parallel configuration of the channel-level strategies (fast-check). */
+export const arbitraryChannelParallel = fc
+  .record({
+    strategy: fc.constantFrom('channels' as const, 'frequencies' as const, 'auto' as const),
+    backend: fc.constantFrom<Backend>('threads', 'processes'),
+    jobs: fc.integer({ min: 1, max: availableCores() + 1 }),
+    batchSize: fc.option(fc.integer({ min: 1, max: 9 }), { nil: undefined }),
+    callerComputes: fc.boolean(),
+  })
+  .map(({ callerComputes, ...p }) => withCaller(p, callerComputes));
+
+/** A random small recording and time-frequency problem (fast-check): seed, channels, samples, sfreq, freqs, cycles. */
+export const arbitraryTfrProblem = fc
+  .record({
+    seed: fc.integer({ min: 0, max: 1_000_000 }),
+    nChannels: fc.integer({ min: 1, max: 6 }),
+    nTimes: fc.integer({ min: 1, max: 2500 }),
+    sfreq: fc.constantFrom(200, 250, 512),
+    freqFractions: fc.array(fc.double({ min: 0.005, max: 0.45, noNaN: true }), { minLength: 1, maxLength: 7 }),
+    cyclesKind: fc.constantFrom('factor', 'fixed', 'perFrequency'),
+    cyclesValue: fc.double({ min: 0.5, max: 8, noNaN: true }),
+    zeroMean: fc.boolean(),
+  })
+  .map((p) => {
+    const freqs = p.freqFractions.map((x) => x * p.sfreq);
+    const cycles: CyclesSpec =
+      p.cyclesKind === 'factor'
+        ? { kind: 'factor', factor: p.cyclesValue }
+        : p.cyclesKind === 'fixed'
+          ? { kind: 'fixed', nCycles: p.cyclesValue }
+          : { kind: 'perFrequency', nCycles: freqs.map((_, i) => p.cyclesValue + i) };
+    return { ...p, freqs, cycles };
+  });
+
+/** Runs `run` with process warnings silenced: jobs = cores + 1 warns by design; keeps the test output clean. */
+export function withoutWarnings<T>(run: () => Promise<T>): Promise<T> {
+  const emit = process.emitWarning;
+  process.emitWarning = (() => undefined) as typeof process.emitWarning;
+  return run().finally(() => {
+    process.emitWarning = emit;
+  });
 }

@@ -6,7 +6,7 @@ import { InvalidParameterError } from '../errors.js';
 import type { CyclesSpec } from '../dsp/grid.js';
 import type { TfrOptions } from '../analysis/roi-spectrogram.js';
 import type { Command } from 'commander';
-import { BACKENDS, parseByteSize, type Backend, type ParallelOptions, type Strategy } from '../compute/options.js';
+import { BACKENDS, CLI_CALLER_TASK_LIMIT, parseByteSize, type Backend, type ParallelOptions, type Strategy } from '../compute/options.js';
 
 /** A finite number. */
 export function parseNumber(option: string, text: string): number {
@@ -116,9 +116,6 @@ export function addParallelOptions(command: Command, strategies: readonly Strate
     .option('--task-timeout <SECONDS>', 'stop a task running longer than this in a worker (a watchdog for long batch runs; default: none)');
 }
 
-/** Most time-frequency points of a task the CLI's own thread computes (see parseParallelOptions). */
-export const CLI_CALLER_TASK_LIMIT = 20_000_000;
-
 /** Parses the parallel options; the CLI's default strategy is `auto`. */
 export function parseParallelOptions(opts: ParallelCliOptions, strategies: readonly Strategy[]): ParallelOptions {
   const strategy = (opts.strategy ?? 'auto') as Strategy;
@@ -133,7 +130,7 @@ export function parseParallelOptions(opts: ParallelCliOptions, strategies: reado
     strategy,
     backend,
     // The CLI's own thread computes only short tasks, so that Ctrl-C or SIGTERM is handled within a
-    // second: CLI_CALLER_TASK_LIMIT points take ~0.3 s on one thread (docs/reliability.md).
+    // second (CLI_CALLER_TASK_LIMIT).
     callerTaskLimit: CLI_CALLER_TASK_LIMIT,
     ...(opts.jobs !== undefined && { jobs: parseInteger('--jobs', opts.jobs, 1) }),
     ...(opts.batchSize !== undefined && { batchSize: parseInteger('--batch-size', opts.batchSize, 1) }),

@@ -1,10 +1,10 @@
 /** `eeg-parallel tfr`: Morlet power of an .npy array (docs/method.md §5), like MNE `tfr_array_morlet(..., output='power')`. */
 import type { Command } from 'commander';
 import { InvalidParameterError } from '../errors.js';
-import { checkOutputFile } from '../io/destinations.js';
-import { readNpyFloat64, writeNpy } from '../io/npy.js';
+import { checkFreeSpace, checkOutputFile } from '../io/destinations.js';
+import { npyFileBytes, readNpyFloat64 } from '../io/npy.js';
 import { resolveTfrParams } from '../analysis/roi-spectrogram.js';
-import { computeTfrPower } from '../analysis/tfr.js';
+import { writeTfrPower } from '../analysis/tfr.js';
 import {
   addParallelOptions,
   parseParallelOptions,
@@ -26,7 +26,7 @@ const TFR_STRATEGIES = ['sequential', 'channels', 'frequencies', 'auto'] as cons
 export function registerTfr(program: Command): void {
   const command = program
     .command('tfr')
-    .description('Morlet power of an (n_channels, n_times) or (n_times,) .npy array → (n_channels, n_freqs, n_times) float64 .npy')
+    .description('Morlet power of an (n_channels, n_times) or (n_times,) .npy array → (n_channels, n_freqs, n_times) float64 .npy, written as it is computed (it may be larger than memory)')
     .requiredOption('--input <X.npy>', 'EEG array, float64 or float32, C or Fortran order')
     .requiredOption('--sfreq <Hz>', 'sampling rate, Hz')
     .option('--freqs <F1,F2,...>', 'explicit frequencies, Hz')
@@ -51,6 +51,6 @@ async function runTfr(opts: TfrCommandOptions): Promise<void> {
   if (nChannels < 1 || nTimes < 1) {
     throw new InvalidParameterError(`${opts.input}: shape (${shape.join(', ')}) has no samples; expected (n_channels, n_times) with both >= 1`);
   }
-  const power = await computeTfrPower(data, nChannels, params, parallel);
-  await writeNpy(opts.output, power, [nChannels, params.freqs.length, nTimes]);
+  checkFreeSpace('--output', opts.output, npyFileBytes([nChannels, params.freqs.length, nTimes]));
+  await writeTfrPower(opts.output, data, nChannels, params, parallel);
 }

@@ -37,6 +37,13 @@ export interface ChannelJobs {
   /** ROI reduction of the channels' z-scores, or null (plain power, as `tfr`). */
   roi: { source: 'power' | 'windows' } | null;
   /**
+   * The bank's frequency rows to compute, [first, first + count) (default all of them). Every
+   * output below then holds those rows only: read `count` for n_freqs in its shape. Each row is
+   * computed by the same operations whatever rows a run holds, so a run in pieces of rows gives
+   * the bits of one run of all rows (the `tfr` output larger than memory, analysis/tfr.ts).
+   */
+  rows?: { first: number; count: number };
+  /**
    * Called for each channel, in channel order, with its statistics (n_freqs,) and raw event
    * windows (n_windows, n_freqs, window_samples), which may be reused after the call: for
    * reductions of the caller's own (sequential and `channels` plans only: planRun refuses
@@ -79,6 +86,9 @@ interface Run {
   threads: boolean;
   /** The channels, shared under threads. */
   signals: readonly Float64Array[];
+  /** The bank rows the run computes, [firstRow, firstRow + nRows). */
+  firstRow: number;
+  nRows: number;
   channelMean: Float64Array;
   channelStd: Float64Array;
   keptPower: Float64Array | null;
@@ -94,34 +104,40 @@ interface Run {
  */
 export async function runChannelJobs(jobs: ChannelJobs, plan: RunPlan): Promise<ChannelJobsResult> {
   const { bank, windowPositions: positions } = jobs;
-  const nFreqs = bank.freqs.length;
   const nTimes = bank.nTimes;
   const nChannels = jobs.signals.length;
+  const { first: firstRow, count: nRows } = jobs.rows ?? { first: 0, count: bank.freqs.length };
   if (plan.strategy === 'sessions') throw new Error('runChannelJobs: a sessions plan runs whole sessions, not channels');
+  if (!Number.isInteger(firstRow) || !Number.isInteger(nRows) || firstRow < 0 || nRows < 1 || firstRow + nRows > bank.freqs.length) {
+    throw new Error(`runChannelJobs: rows [${firstRow}, ${firstRow + nRows}) are not rows of a bank of ${bank.freqs.length} frequencies`);
+  }
   const parallel = plan.strategy !== 'sequential';
   const threads = parallel && plan.backend === 'threads';
   const source = jobs.roi?.source ?? null;
-  const windowSize = positions === null ? 0 : positions.starts.length * nFreqs * positions.windowSamples;
+  const windowSize = positions === null ? 0 : positions.starts.length * nRows * positions.windowSamples;
 
-  const channelMean = float64(nChannels * nFreqs, threads);
-  const channelStd = float64(nChannels * nFreqs, threads);
+  const channelMean = float64(nChannels * nRows, threads);
+  const channelStd = float64(nChannels * nRows, threads);
   const keptPower = jobs.keptPower === null ? null : threads ? toShared(jobs.keptPower) : jobs.keptPower;
-  const roiMean = source === null ? null : float64(source === 'power' ? nFreqs * nTimes : windowSize, threads);
+  if (keptPower !== null && keptPower.length !== nChannels * nRows * nTimes) {
+    throw new Error(`runChannelJobs: kept power of ${keptPower.length} values for ${nChannels} × ${nRows} × ${nTimes}`);
+  }
+  const roiMean = source === null ? null : float64(source === 'power' ? nRows * nTimes : windowSize, threads);
 
   if (!parallel) {
     // The reference path: every row of every channel, in ROI order, on this thread.
     computeRowBatch(
       jobs.signals,
       bank,
-      0,
-      nFreqs,
+      firstRow,
+      nRows,
       {
         channels: jobs.signals.map((_, c) => ({
-          mean: rowsOfChannel(channelMean, c, nFreqs, 0, nFreqs, 1),
-          std: rowsOfChannel(channelStd, c, nFreqs, 0, nFreqs, 1),
-          power: keptPower === null ? null : rowsOfChannel(keptPower, c, nFreqs, 0, nFreqs, nTimes),
+          mean: rowsOfChannel(channelMean, c, nRows, 0, nRows, 1),
+          std: rowsOfChannel(channelStd, c, nRows, 0, nRows, 1),
+          power: keptPower === null ? null : rowsOfChannel(keptPower, c, nRows, 0, nRows, nTimes),
         })),
-        roi: source === null ? null : { source, sum: roiMean!, nRows: nFreqs, firstRow: 0 },
+        roi: source === null ? null : { source, sum: roiMean!, nRows, firstRow: 0 },
       },
       positions,
       jobs.onChannel === undefined ? {} : { onChannelDone: jobs.onChannel },
@@ -135,6 +151,8 @@ export async function runChannelJobs(jobs: ChannelJobs, plan: RunPlan): Promise<
     pool: sharedPool(plan.pool!),
     threads,
     signals: threads ? jobs.signals.map(toShared) : jobs.signals,
+    firstRow,
+    nRows,
     channelMean,
     channelStd,
     keptPower,
@@ -161,14 +179,13 @@ function maxInFlight(run: Run, perTaskBytes: number): number {
 
 /** The `frequencies` strategy: one task per batch of `batchRows` rows of every channel. */
 async function runRowBatches(run: Run, batchRows: number): Promise<void> {
-  const { jobs, threads, channelMean, channelStd, keptPower, roiMean } = run;
+  const { jobs, threads, channelMean, channelStd, keptPower, roiMean, firstRow, nRows } = run;
   const { bank, windowPositions: positions } = jobs;
-  const nFreqs = bank.freqs.length;
   const nTimes = bank.nTimes;
   const nChannels = jobs.signals.length;
   const source = jobs.roi?.source ?? null;
   const rowLength = source === 'power' ? nTimes : (positions?.windowSamples ?? 0);
-  const nBatches = Math.ceil(nFreqs / batchRows);
+  const nBatches = Math.ceil(nRows / batchRows);
   // Held by a task beyond the run's outputs: one channel's reduced power rows and its windows;
   // a process also holds copies of the signals and of everything it returns.
   const rowsBytes = batchRows * nTimes * BYTES;
@@ -182,8 +199,8 @@ async function runRowBatches(run: Run, batchRows: number): Promise<void> {
 
   const batches = Array.from({ length: nBatches }, (_, b) => b);
   await runAllBounded(batches, { maxInFlight: maxInFlight(run, perTaskBytes) }, async (b) => {
-    const first = b * batchRows;
-    const count = Math.min(batchRows, nFreqs - first);
+    const first = firstRow + b * batchRows;
+    const count = Math.min(batchRows, firstRow + nRows - first);
     const label = `frequency rows ${first}–${first + count - 1}`;
     const progress = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT)).fill(-1);
     let position = -1; // processes: from progress events
@@ -197,7 +214,7 @@ async function runRowBatches(run: Run, batchRows: number): Promise<void> {
       positions,
       keepPower: keptPower !== null,
       roi: source,
-      shared: threads ? { mean: channelMean, std: channelStd, keptPower, roiSum: roiMean, progress } : null,
+      shared: threads ? { mean: channelMean, std: channelStd, keptPower, roiSum: roiMean, firstRow, nRows, progress } : null,
     };
     const crashLabel = (): string => {
       const at = threads ? Atomics.load(progress, 0) : position;
@@ -211,26 +228,27 @@ async function runRowBatches(run: Run, batchRows: number): Promise<void> {
       },
     });
     if (reply === null) return; // threads: everything is in place
+    // The reply is compact over the batch's rows, (n_channels, count, …); the run's outputs hold
+    // its rows from firstRow on.
+    const at = first - firstRow;
     for (let c = 0; c < nChannels; c++) {
-      // The reply is compact over the batch's rows: (n_channels, count, …).
-      rowsOfChannel(channelMean, c, nFreqs, first, count, 1).set(rowsOfChannel(reply.mean, c, count, 0, count, 1));
-      rowsOfChannel(channelStd, c, nFreqs, first, count, 1).set(rowsOfChannel(reply.std, c, count, 0, count, 1));
+      rowsOfChannel(channelMean, c, nRows, at, count, 1).set(rowsOfChannel(reply.mean, c, count, 0, count, 1));
+      rowsOfChannel(channelStd, c, nRows, at, count, 1).set(rowsOfChannel(reply.std, c, count, 0, count, 1));
       if (keptPower !== null && reply.power !== null) {
-        rowsOfChannel(keptPower, c, nFreqs, first, count, nTimes).set(rowsOfChannel(reply.power, c, count, 0, count, nTimes));
+        rowsOfChannel(keptPower, c, nRows, at, count, nTimes).set(rowsOfChannel(reply.power, c, count, 0, count, nTimes));
       }
     }
-    if (roiMean !== null && reply.roiSum !== null) scatterRows(roiMean, reply.roiSum, nFreqs, first, count, rowLength);
+    if (roiMean !== null && reply.roiSum !== null) scatterRows(roiMean, reply.roiSum, nRows, at, count, rowLength);
   });
 }
 
 /** The `channels` strategy: one task per channel, all rows; the ROI mean is added in ROI order. */
 async function runChannels(run: Run): Promise<void> {
-  const { jobs, threads, channelMean, channelStd, keptPower, roiMean, windowSize } = run;
+  const { jobs, threads, channelMean, channelStd, keptPower, roiMean, windowSize, firstRow, nRows } = run;
   const { bank, windowPositions: positions } = jobs;
-  const nFreqs = bank.freqs.length;
   const nTimes = bank.nTimes;
   const source = jobs.roi?.source ?? null;
-  const channelPowerSize = nFreqs * nTimes;
+  const channelPowerSize = nRows * nTimes;
   const wantPower = keptPower !== null || source === 'power';
   let roiShape: RoiSumShape | null = null;
   if (source !== null) roiShape = { nRoi: jobs.signals.length, rowLength: source === 'power' ? nTimes : positions!.windowSamples, source };
@@ -238,7 +256,7 @@ async function runChannels(run: Run): Promise<void> {
   // (roi-sum.ts; the plan keeps the calling thread out of such runs).
   const workersAddPower = threads && source === 'power';
   const addWindows = roiShape !== null && !workersAddPower ? roiShape : null;
-  const sharedSum = workersAddPower ? sharedRoiSum(roiMean!, jobs.signals.length, nFreqs) : null;
+  const sharedSum = workersAddPower ? sharedRoiSum(roiMean!, jobs.signals.length, nRows) : null;
   // At most one task per worker also keeps the turns deadlock-free: every task whose turn
   // another waits for is running. Under threads a task holds one power row (reduced row by row)
   // or its windows; a process holds the channel's rows.
@@ -256,14 +274,16 @@ async function runChannels(run: Run): Promise<void> {
     },
     async (c): Promise<ChannelOutputs> => {
       const label = jobs.names[c]!;
-      const mean = rowsOfChannel(channelMean, c, nFreqs, 0, nFreqs, 1);
-      const std = rowsOfChannel(channelStd, c, nFreqs, 0, nFreqs, 1);
-      const kept = keptPower === null ? null : rowsOfChannel(keptPower, c, nFreqs, 0, nFreqs, nTimes);
+      const mean = rowsOfChannel(channelMean, c, nRows, 0, nRows, 1);
+      const std = rowsOfChannel(channelStd, c, nRows, 0, nRows, 1);
+      const kept = keptPower === null ? null : rowsOfChannel(keptPower, c, nRows, 0, nRows, nTimes);
       const sharedWindows = threads && positions !== null ? float64(windowSize, true) : null;
       const task: ChannelTask = {
         label,
         bank,
         signal: run.signals[c]!,
+        first: firstRow,
+        count: nRows,
         positions,
         wantPower,
         shared: threads

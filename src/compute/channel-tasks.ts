@@ -14,23 +14,23 @@ const MODULE = new URL('./channel-tasks.js', import.meta.url).href;
 
 function channel(task: ChannelTask, context: TaskContext): ChannelReply | null {
   const corrupt = context.checkpoint(task.label);
-  const nFreqs = task.bank.freqs.length;
+  const { first, count } = task;
   const nTimes = task.bank.nTimes;
   const shared = task.shared;
-  const windowsSize = task.positions === null ? 0 : task.positions.starts.length * nFreqs * task.positions.windowSamples;
+  const windowsSize = task.positions === null ? 0 : task.positions.starts.length * count * task.positions.windowSamples;
   const out: ChannelOutputs = {
-    mean: shared?.mean ?? new Float64Array(nFreqs),
-    std: shared?.std ?? new Float64Array(nFreqs),
+    mean: shared?.mean ?? new Float64Array(count),
+    std: shared?.std ?? new Float64Array(count),
     // Threads: only kept power is written out; reduced rows are added one by one as they finish.
-    power: shared !== null ? shared.keptPower : task.wantPower ? new Float64Array(nFreqs * nTimes) : null,
+    power: shared !== null ? shared.keptPower : task.wantPower ? new Float64Array(count * nTimes) : null,
     windows: task.positions === null ? null : (shared?.windows ?? new Float64Array(windowsSize)),
   };
   const roi = shared?.roi ?? null;
   computeChannelRows(
     task.signal,
     task.bank,
-    0,
-    nFreqs,
+    first,
+    count,
     out,
     task.positions,
     roi === null
@@ -40,13 +40,12 @@ function channel(task: ChannelTask, context: TaskContext): ChannelReply | null {
           addRowInTurn(roi.sum, roi.position, r, power, out.mean, out.std);
         },
   );
-  if (corrupt && roi === null) for (let f = 0; f < nFreqs; f++) out.std[f] = out.std[f]! * (1 + 1e-6);
+  if (corrupt && roi === null) for (let r = 0; r < count; r++) out.std[r] = out.std[r]! * (1 + 1e-6);
   return shared === null ? { mean: out.mean, std: out.std, power: out.power, windows: out.windows } : null;
 }
 
 function rowBatch(task: RowBatchTask, context: TaskContext): RowBatchReply | null {
   const { bank, first, count, positions, shared } = task;
-  const nFreqs = bank.freqs.length;
   const nTimes = bank.nTimes;
   const nChannels = task.signals.length;
   const roiSize = task.roi === null ? 0 : count * (task.roi === 'power' ? nTimes : positions!.starts.length * positions!.windowSamples);
@@ -55,14 +54,15 @@ function rowBatch(task: RowBatchTask, context: TaskContext): RowBatchReply | nul
   if (shared !== null) {
     // Threads: statistics and kept power are views of this batch's rows; its ROI rows are
     // added in place in the run's ROI sum (rows of different batches never overlap).
-    const rows = (all: Float64Array, c: number, size: number) => rowsOfChannel(all, c, nFreqs, first, count, size);
+    const at = first - shared.firstRow;
+    const rows = (all: Float64Array, c: number, size: number) => rowsOfChannel(all, c, shared.nRows, at, count, size);
     out = {
       channels: task.signals.map((_, c) => ({
         mean: rows(shared.mean, c, 1),
         std: rows(shared.std, c, 1),
         power: shared.keptPower === null ? null : rows(shared.keptPower, c, nTimes),
       })),
-      roi: task.roi === null ? null : { source: task.roi, sum: shared.roiSum!, nRows: nFreqs, firstRow: first },
+      roi: task.roi === null ? null : { source: task.roi, sum: shared.roiSum!, nRows: shared.nRows, firstRow: at },
     };
   } else {
     const mean = new Float64Array(nChannels * count);

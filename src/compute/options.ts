@@ -49,6 +49,13 @@ export interface ParallelOptions {
   taskTimeoutSeconds?: number;
 }
 
+/**
+ * The `callerTaskLimit` of the CLI (and of a benchmark that runs as the CLI does): most
+ * time-frequency points of a task its own thread computes, about 0.3 s on one thread, so that a
+ * signal is handled within a second (docs/reliability.md).
+ */
+export const CLI_CALLER_TASK_LIMIT = 20_000_000;
+
 /** Options with every default filled in and validated. */
 export interface ResolvedParallelOptions {
   strategy: Strategy;

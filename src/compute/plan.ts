@@ -10,7 +10,10 @@
  * 2. Several sessions and at least as many sessions as jobs → `sessions` (coarsest unit, no
  *    per-channel synchronisation, each worker streams its own session).
  * 3. Each channel's windows handed whole to the caller (`channelWindows`) → `channels`: a
- *    task must compute every row of its channel.
+ *    task must compute every row of its channel. Fewer frequencies than jobs but at least as many
+ *    channels (a piece of a `tfr` written in pieces) → `channels` too, as batches of frequencies
+ *    could not give every thread a task (and, for kept power, the rows of jobs + 1 channels fit
+ *    the memory budget).
  * 4. The full ROI power → `frequencies` with batches of ⌈n_freqs / jobs⌉ rows: each task sums its
  *    rows of the ROI mean itself, in kernel memory, where `channels` must add every row to a
  *    shared sum in ROI order (measured faster for 8 and 16 channels, docs/parallelism.md).
@@ -82,6 +85,10 @@ export function chooseStrategy(problem: ProblemSize, options: Pick<ResolvedParal
   if (problem.output === 'channelWindows') {
     return { strategy: 'channels', batchSize: null, reason: `each of the ${nChannels} channels' windows is used whole: one task per channel` };
   }
+  const powerBytes = problem.output === 'channelPower' ? nFreqs * nTimes * 8 * (jobs + 1) : 0;
+  if (nFreqs < jobs && nChannels >= jobs && powerBytes <= options.maxMemoryBytes) {
+    return { strategy: 'channels', batchSize: null, reason: `${nFreqs} frequencies < ${jobs} jobs but ${nChannels} channels: one task per channel` };
+  }
   if (problem.output === 'roiPower') {
     const batchSize = defaultFrequencyBatch(nFreqs, jobs);
     return { strategy: 'frequencies', batchSize, reason: `full ROI power: batches of ${batchSize} frequencies, each summed inside its task` };
@@ -90,7 +97,6 @@ export function chooseStrategy(problem: ProblemSize, options: Pick<ResolvedParal
     const batchSize = defaultFrequencyBatch(nFreqs, jobs);
     return { strategy: 'frequencies', batchSize, reason: `the calling thread computes too: one batch of ${batchSize} frequencies per thread` };
   }
-  const powerBytes = problem.output === 'channelPower' ? nFreqs * nTimes * 8 * (jobs + 1) : 0;
   const balanced = nChannels % jobs === 0 || nChannels >= AUTO_MIN_CHANNELS_PER_JOB * jobs;
   if (balanced && powerBytes <= options.maxMemoryBytes) {
     return { strategy: 'channels', batchSize: null, reason: `${nChannels} channels spread evenly over ${jobs} jobs` };

@@ -15,14 +15,17 @@ export interface ChannelTask {
   bank: WaveletBank;
   /** The channel, shape (n_times,). */
   signal: Float64Array;
+  /** The bank's frequency rows to compute, [first, first + count); the outputs hold these rows only. */
+  first: number;
+  count: number;
   positions: WindowPositions | null;
   /** Processes: whether the reply carries the power rows (kept, or reduced by the main thread). */
   wantPower: boolean;
   /**
    * Threads only (null for processes, whose reply carries the rows instead): where the worker
-   * writes in place. `mean`/`std` are the channel's (n_freqs,) views; `keptPower` its
-   * (n_freqs, n_times) view of the kept per-channel power, or null; `windows` the task's
-   * (n_windows, n_freqs, window_samples) buffer of event windows, or null.
+   * writes in place. `mean`/`std` are the channel's (count,) views; `keptPower` its
+   * (count, n_times) view of the kept per-channel power, or null; `windows` the task's
+   * (n_windows, count, window_samples) buffer of event windows, or null.
    */
   shared: {
     mean: Float64Array;
@@ -37,14 +40,14 @@ export interface ChannelTask {
   } | null;
 }
 
-/** Reply of a process worker to a {@link ChannelTask}. */
+/** Reply of a process worker to a {@link ChannelTask}, over the task's rows. */
 export interface ChannelReply {
-  /** Shape (n_freqs,). */
+  /** Shape (count,). */
   mean: Float64Array;
   std: Float64Array;
-  /** Shape (n_freqs, n_times), or null. */
+  /** Shape (count, n_times), or null. */
   power: Float64Array | null;
-  /** Shape (n_windows, n_freqs, window_samples), or null. */
+  /** Shape (n_windows, count, window_samples), or null. */
   windows: Float64Array | null;
 }
 
@@ -68,16 +71,19 @@ export interface RowBatchTask {
   /** What the ROI mean is taken of, or null (no ROI, as `tfr`). */
   roi: 'power' | 'windows' | null;
   /**
-   * Threads only: the run's full outputs, written in place at this batch's rows — statistics
-   * (n_channels, n_freqs), kept power (n_channels, n_freqs, n_times) or null, the ROI sum
-   * (n_freqs, n_times) or (n_windows, n_freqs, window_samples) or null — and `progress[0]`, the
-   * position of the channel being computed (read if the worker dies).
+   * Threads only: the run's outputs, written in place at this batch's rows. They hold the bank
+   * rows [firstRow, firstRow + nRows) (all rows unless the run computes a range of them):
+   * statistics (n_channels, nRows), kept power (n_channels, nRows, n_times) or null, the ROI sum
+   * (nRows, n_times) or (n_windows, nRows, window_samples) or null. `progress[0]` is the position
+   * of the channel being computed (read if the worker dies).
    */
   shared: {
     mean: Float64Array;
     std: Float64Array;
     keptPower: Float64Array | null;
     roiSum: Float64Array | null;
+    firstRow: number;
+    nRows: number;
     progress: Int32Array;
   } | null;
 }

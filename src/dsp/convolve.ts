@@ -22,7 +22,7 @@
  * in the kernel instead of four and two additions.
  */
 import { totalmem } from 'node:os';
-import { InvalidParameterError } from '../errors.js';
+import { formatBytes, InvalidParameterError } from '../errors.js';
 import { morletKernel } from './kernel.js';
 import { morletLength, morletWavelet } from './morlet.js';
 import type { WaveletBank, WaveletParams } from './wavelet-bank.js';
@@ -124,8 +124,8 @@ export function checkBankSize(params: WaveletParams): void {
   const bytes = (freqs.length + 16) * fft * Float64Array.BYTES_PER_ELEMENT;
   if (!Number.isSafeInteger(longest) || longest > 2 ** 31 - 1 || bytes > limit) {
     throw new InvalidParameterError(
-      `the wavelets need ${(bytes / 2 ** 30).toFixed(1)} GiB (${freqs.length} frequencies; the longest, ${freqs[at]} Hz with ${nCycles[at]} cycles, ` +
-        `is ${longest} samples), more than half this machine's memory (${(limit / 2 ** 30).toFixed(1)} GiB); give fewer cycles or frequencies`,
+      `the wavelets need ${formatBytes(bytes)} (${freqs.length} frequencies; the longest, ${freqs[at]} Hz with ${nCycles[at]} cycles, ` +
+        `is ${longest} samples), more than half this machine's memory (${formatBytes(limit)}); give fewer cycles or frequencies`,
     );
   }
 }

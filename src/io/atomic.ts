@@ -16,6 +16,7 @@ import {
 } from 'node:fs';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { OutputFileError } from '../errors.js';
 
 /**
  * Temporary sibling of `target`: hidden (leading '.'), unique per process and call
@@ -46,6 +47,14 @@ export function removeTempFiles(): void {
     }
   }
   pending.clear();
+}
+
+/**
+ * A failed system call while writing `path` (disk full, no such directory, …) as the one-line
+ * {@link OutputFileError}, its cause kept; anything else (a bug) unchanged.
+ */
+function asOutputError(path: string, err: unknown): unknown {
+  return typeof (err as NodeJS.ErrnoException).syscall === 'string' ? new OutputFileError(path, err) : err;
 }
 
 /**
@@ -117,7 +126,7 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string | 
     if (created) {
       await unlink(tmp).catch(() => undefined);
     }
-    throw err;
+    throw asOutputError(path, err);
   } finally {
     pending.delete(tmp);
   }
@@ -155,9 +164,94 @@ export function writeFileAtomicSync(path: string, data: Uint8Array | string): vo
         // ignore
       }
     }
-    throw err;
+    throw asOutputError(path, err);
   } finally {
     pending.delete(tmp);
   }
   fsyncDirSync(dirname(resolve(path)));
+}
+
+/** Most bytes per write call (Node refuses a single write of 2 GiB or more). */
+const MAX_WRITE_BYTES = 1 << 30;
+
+/**
+ * A file written piece by piece at given byte positions and then put in place like
+ * {@link writeFileAtomic}: for results larger than memory, written as they are computed. Until
+ * {@link AtomicFile.commit} only a hidden temporary sibling exists (removed by
+ * {@link removeTempFiles} on a signal, and by {@link AtomicFile.discard} on a failure), so the
+ * target is never seen half-written. Writes are asynchronous: the writing thread stays free to
+ * see a signal.
+ */
+export class AtomicFile {
+  private constructor(
+    /** The file as the caller named it. */
+    readonly target: string,
+    private readonly tmp: string,
+    private handle: FileHandle | null,
+  ) {}
+
+  /**
+   * Creates the temporary file of `target`.
+   * @throws OutputFileError when it cannot be created
+   */
+  static async create(target: string): Promise<AtomicFile> {
+    const tmp = tempPathFor(target);
+    pending.add(tmp);
+    try {
+      return new AtomicFile(target, tmp, await open(tmp, 'wx'));
+    } catch (err) {
+      pending.delete(tmp);
+      throw asOutputError(target, err);
+    }
+  }
+
+  /**
+   * Writes `bytes` at byte `position` of the file.
+   * @throws OutputFileError (disk full, I/O error); the file is then discarded
+   */
+  async write(bytes: Uint8Array, position: number): Promise<void> {
+    const handle = this.open();
+    try {
+      for (let done = 0; done < bytes.length; ) {
+        const n = Math.min(bytes.length - done, MAX_WRITE_BYTES);
+        const { bytesWritten } = await handle.write(bytes, done, n, position + done);
+        done += bytesWritten;
+      }
+    } catch (err) {
+      await this.discard();
+      throw asOutputError(this.target, err);
+    }
+  }
+
+  /**
+   * Syncs the file and renames it over the target.
+   * @throws OutputFileError; the file is then discarded and the target left as it was
+   */
+  async commit(): Promise<void> {
+    const handle = this.open();
+    try {
+      await handle.sync();
+      this.handle = null;
+      await handle.close();
+      await rename(this.tmp, this.target);
+      pending.delete(this.tmp);
+    } catch (err) {
+      await this.discard();
+      throw asOutputError(this.target, err);
+    }
+    await fsyncDir(dirname(resolve(this.target)));
+  }
+
+  /** Closes and removes the temporary file (after a failure or an abort); the target is untouched. */
+  async discard(): Promise<void> {
+    const handle = this.handle;
+    this.handle = null;
+    await handle?.close().catch(() => undefined);
+    if (pending.delete(this.tmp)) await unlink(this.tmp).catch(() => undefined);
+  }
+
+  private open(): FileHandle {
+    if (this.handle === null) throw new Error(`${this.target}: the file was already committed or discarded`);
+    return this.handle;
+  }
 }

@@ -3,9 +3,9 @@
  * to write (EISDIR, ENOENT, ENOTDIR, a read-only filesystem), and must not write into a
  * pseudo-filesystem (creating directories under /proc never returns).
  */
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, constants, statfsSync, statSync } from 'node:fs';
 import { dirname, resolve, sep } from 'node:path';
-import { InvalidParameterError } from '../errors.js';
+import { formatBytes, InvalidParameterError } from '../errors.js';
 
 /** Kernel pseudo-filesystems: nothing a user means as an output goes there. */
 const PSEUDO_FILESYSTEMS = ['/proc', '/sys', '/dev'];
@@ -78,4 +78,19 @@ export function checkOutputFile(option: string, path: string): void {
   if (parentKind === null) throw new InvalidParameterError(`${option}: the directory of '${path}' does not exist ('${parent}')`);
   if (parentKind !== 'directory') throw new InvalidParameterError(`${option}: '${parent}' is not a directory`);
   assertWritable(option, parent, path);
+}
+
+/**
+ * Checks that the filesystem of `path` has room for a file of `bytes` (the old file, if any, stays
+ * until the new one is complete, so its space does not count): a run writing a large result must
+ * not compute for an hour and then fail on a full disk.
+ *
+ * @throws InvalidParameterError naming the path, what it needs and what is free
+ */
+export function checkFreeSpace(option: string, path: string, bytes: number): void {
+  const { bavail, bsize } = statfsSync(dirname(resolve(path)));
+  const free = bavail * bsize;
+  if (bytes > free) {
+    throw new InvalidParameterError(`${option}: '${path}' needs ${formatBytes(bytes)} but its filesystem has ${formatBytes(free)} free`);
+  }
 }

@@ -14,7 +14,7 @@
 import { ArrayFormatError, InvalidParameterError } from '../errors.js';
 import { readInputFile } from './files.js';
 import { fortranToC } from './memory-order.js';
-import { writeFileAtomic } from './atomic.js';
+import { AtomicFile, writeFileAtomic } from './atomic.js';
 
 /** Element types this reader supports (numpy dtype names). */
 export type NpyDtype =
@@ -626,6 +626,18 @@ export function encodeNpy(data: Float64Array, shape: readonly number[]): Uint8Ar
  * host a view of `data` itself, so writing a file never copies the array.
  */
 function npyParts(data: Float64Array, shape: readonly number[]): [Uint8Array, Uint8Array] {
+  const size = checkedSize(shape);
+  if (size !== data.length) {
+    throw new ArrayFormatError(
+      `cannot encode .npy: shape ${shapeRepr(shape)} has ${size} elements but data has ` +
+        `${data.length}; expected them to match`,
+    );
+  }
+  return [npyHeader(shape), littleEndianBytes(data)];
+}
+
+/** The number of elements of `shape`. @throws ArrayFormatError for a bad shape entry */
+function checkedSize(shape: readonly number[]): number {
   let size = 1;
   for (const d of shape) {
     if (!Number.isSafeInteger(d) || d < 0) {
@@ -636,12 +648,11 @@ function npyParts(data: Float64Array, shape: readonly number[]): [Uint8Array, Ui
     }
     size *= d;
   }
-  if (size !== data.length) {
-    throw new ArrayFormatError(
-      `cannot encode .npy: shape ${shapeRepr(shape)} has ${size} elements but data has ` +
-        `${data.length}; expected them to match`,
-    );
-  }
+  return size;
+}
+
+/** The header of a C-order float64 `.npy` file of `shape`, as `numpy.save` writes it. */
+function npyHeader(shape: readonly number[]): Uint8Array {
   let header = `{'descr': '<f8', 'fortran_order': False, 'shape': ${shapeRepr(shape)}, }`;
   if (shape.length > 0) {
     header += ' '.repeat(Math.max(0, GROWTH_AXIS_MAX_DIGITS - String(shape[0]).length));
@@ -664,12 +675,71 @@ function npyParts(data: Float64Array, shape: readonly number[]): [Uint8Array, Ui
   if (major === 1) dv.setUint16(8, headerTotal, true);
   else dv.setUint32(8, headerTotal, true);
   head.set(Buffer.from(header + ' '.repeat(padlen) + '\n', 'latin1'), prefix);
-  let body = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  if (!HOST_LITTLE_ENDIAN) {
-    body = body.slice();
-    byteswap(body, 8);
+  return head;
+}
+
+/** The bytes of `data` as little-endian float64: a view on a little-endian host, else a swapped copy. */
+function littleEndianBytes(data: Float64Array): Uint8Array {
+  const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (HOST_LITTLE_ENDIAN) return bytes;
+  const swapped = bytes.slice();
+  byteswap(swapped, 8);
+  return swapped;
+}
+
+/** Bytes of the `.npy` file of `shape` (header and float64 data), e.g. to check the free space first. */
+export function npyFileBytes(shape: readonly number[]): number {
+  return npyHeader(shape).length + checkedSize(shape) * Float64Array.BYTES_PER_ELEMENT;
+}
+
+/**
+ * A C-order float64 `.npy` file written piece by piece, for arrays larger than memory: the header
+ * first, then any elements at any offset, then {@link NpyFileWriter.commit} puts the complete file
+ * in place atomically (until then the target is untouched). The bytes are those of
+ * {@link writeNpy} for the same array.
+ */
+export class NpyFileWriter {
+  private constructor(
+    private readonly file: AtomicFile,
+    private readonly dataStart: number,
+    /** Elements of the array. */
+    readonly size: number,
+  ) {}
+
+  /**
+   * Starts the file of an array of `shape` at `path` (its header written).
+   * @throws ArrayFormatError for a bad shape; OutputFileError when the file cannot be written
+   */
+  static async create(path: string, shape: readonly number[]): Promise<NpyFileWriter> {
+    const size = checkedSize(shape);
+    const header = npyHeader(shape);
+    const file = await AtomicFile.create(path);
+    await file.write(header, 0);
+    return new NpyFileWriter(file, header.length, size);
   }
-  return [head, body];
+
+  /**
+   * Writes `values` as the elements [offset, offset + values.length) of the array (flat C order).
+   * @throws InvalidParameterError outside the array; OutputFileError (then the file is discarded)
+   */
+  async write(offset: number, values: Float64Array): Promise<void> {
+    if (!Number.isSafeInteger(offset) || offset < 0 || offset + values.length > this.size) {
+      throw new InvalidParameterError(
+        `elements [${offset}, ${offset + values.length}) lie outside the array of ${this.size} elements`,
+      );
+    }
+    await this.file.write(littleEndianBytes(values), this.dataStart + offset * Float64Array.BYTES_PER_ELEMENT);
+  }
+
+  /** Puts the complete file in place. @throws OutputFileError; the target is then left as it was */
+  commit(): Promise<void> {
+    return this.file.commit();
+  }
+
+  /** Removes the unfinished file; the target is left as it was. */
+  discard(): Promise<void> {
+    return this.file.discard();
+  }
 }
 
 /**

@@ -6,7 +6,7 @@
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { totalmem } from 'node:os';
-import { InvalidParameterError } from '../errors.js';
+import { formatBytes, InvalidParameterError } from '../errors.js';
 import { DEFAULT_SFREQ, type SessionData } from '../model/session-data.js';
 
 /** Options of {@link syntheticSession}. */
@@ -57,7 +57,7 @@ export function syntheticSession(options: SyntheticSessionOptions = {}): Session
   const nItiEvents = checkInt('nItiEvents', options.nItiEvents ?? nEvents, 0);
   const bytes = (nChannels + 2) * nTimes * Float64Array.BYTES_PER_ELEMENT;
   if (bytes > totalmem() / 2) {
-    throw new InvalidParameterError(`a session of ${nChannels} channels × ${nTimes} samples needs ${(bytes / 2 ** 30).toFixed(1)} GiB, more than half this machine's memory`);
+    throw new InvalidParameterError(`a session of ${nChannels} channels × ${nTimes} samples needs ${formatBytes(bytes)}, more than half this machine's memory`);
   }
   const sfreq = options.sfreq ?? DEFAULT_SFREQ;
   if (!Number.isFinite(sfreq) || sfreq <= 0) throw new InvalidParameterError(`sfreq must be > 0, got ${sfreq}`);

@@ -185,11 +185,11 @@ describe('sizes from options are refused before anything is allocated', () => {
     const input = await smallInput();
     const out = join(tempDir(), 'p.npy');
     const tfr = ['tfr', '--input', input, '--sfreq', '200', '--output', out];
-    assertOneLineError([...tfr, '--n-cycles', '1e9'], /the wavelets need .* GiB .* 3 Hz with 1000000000 cycles, is \d+ samples\), more than half this machine's memory/);
+    assertOneLineError([...tfr, '--n-cycles', '1e9'], /the wavelets need .* [GT]iB .* 3 Hz with 1000000000 cycles, is \d+ samples\), more than half this machine's memory/);
     assertOneLineError([...tfr, '--n-cycles-factor', '1e6'], /more than half this machine's memory/);
     assertOneLineError([...tfr, '--n-freqs', '1000000'], /n_freqs must be an integer from 1 to 10000, got 1000000/);
     assertOneLineError([...tfr, '--freqs', Array.from({ length: 10_001 }, (_, i) => 1 + i / 1e4).join(',')], /10001 frequencies are more than the 10000/);
-    assertOneLineError(['synthetic', '--samples', '1e12', '--output-dir', join(tempDir(), 's')], /needs \d+\.\d GiB, more than half this machine's memory/);
+    assertOneLineError(['synthetic', '--samples', '1e12', '--output-dir', join(tempDir(), 's')], /needs \d+\.\d [GT]iB, more than half this machine's memory/);
     assert.ok(!existsSync(out));
   });
 });

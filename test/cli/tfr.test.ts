@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { encodeNpy, readNpyFloat64, syntheticSession } from '../../src/index.js';
-import { runCli, runPython, skipWithoutMne, tempDir } from '../helpers.js';
+import { runCli, runPython, skipWithoutMne, skipWithoutMount, tempDir, withSmallFilesystem } from '../helpers.js';
 
 /** Writes an array with numpy (float32/Fortran layouts as a user's file would have them). */
 function numpySave(path: string, code: string): void {
@@ -76,7 +76,16 @@ describe('tfr', () => {
     const s = syntheticSession({ seed: 3, nChannels: 3, nTimes: 3000 });
     writeFileSync(input, encodeNpy(s.eeg, [3, 3000]));
     const outputs: Buffer[] = [];
-    for (const extra of [['--strategy', 'sequential'], ['--strategy', 'channels', '--backend', 'processes', '--jobs', '2'], ['--strategy', 'frequencies', '--batch-size', '3', '--jobs', '2'], ['--strategy', 'auto']]) {
+    const cases = [
+      ['--strategy', 'sequential'],
+      ['--strategy', 'channels', '--backend', 'processes', '--jobs', '2'],
+      ['--strategy', 'frequencies', '--batch-size', '3', '--jobs', '2'],
+      ['--strategy', 'auto'],
+      // Written in pieces: one row of every channel (72 KiB) at a time, and four rows.
+      ['--max-memory', '72K'],
+      ['--max-memory', '300K', '--strategy', 'channels', '--jobs', '2'],
+    ];
+    for (const extra of cases) {
       const output = join(dir, 'p.npy');
       const r = runCli(['tfr', '--input', input, '--sfreq', '200', ...extra, '--output', output]);
       assert.equal(r.status, 0, r.stderr);
@@ -86,4 +95,13 @@ describe('tfr', () => {
     const p = readNpyFloat64(join(dir, 'p.npy'), { minDims: 3, maxDims: 3 });
     assert.deepEqual(p.shape, [3, 20, 3000]);
   });
+
+  test('an output larger than the free space: refused before any work, one line, exit 2', { skip: skipWithoutMount() }, withSmallFilesystem(64 * 1024, (dir) => {
+    const input = join(tempDir(), 'x.npy');
+    writeFileSync(input, encodeNpy(syntheticSession({ seed: 3, nChannels: 3, nTimes: 3000 }).eeg, [3, 3000]));
+    const r = runCli(['tfr', '--input', input, '--sfreq', '200', '--output', join(dir, 'p.npy')]);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /^eeg-parallel: error: --output: '.*p\.npy' needs 1\.4 MiB but its filesystem has 64\.0 KiB free\n$/);
+    assert.deepEqual(readdirSync(dir), []);
+  }));
 });

@@ -12,66 +12,21 @@ import {
   availableCores,
   computeRoiThetaSpectrogram,
   computeTfrPower,
+  createWaveletBank,
   cyclesFor,
+  planRun,
   shutdownPools,
   syntheticSession,
   type Backend,
-  type CyclesSpec,
   type ParallelOptions,
 } from '../../src/index.js';
-import { assertBitwiseEqual } from '../helpers.js';
+import { runChannelJobs, type ChannelJobs } from '../../src/compute/channel-runs.js';
+import { arbitraryChannelParallel as channelParallel, arbitraryTfrProblem as problem, assertBitwiseEqual, withCaller, withoutWarnings } from '../helpers.js';
 
 after(() => shutdownPools());
 
 const CORES = availableCores();
 const BACKENDS: Backend[] = ['threads', 'processes'];
-
-/** With threads, with and without the calling thread computing tasks. */
-const withCaller = <T extends { backend: Backend }>(p: T, callerComputes: boolean): T & { callerComputes?: boolean } =>
-  p.backend === 'threads' ? { ...p, callerComputes } : p;
-
-/** A random parallel configuration of the channel-level strategies. */
-const channelParallel = fc
-  .record({
-    strategy: fc.constantFrom('channels' as const, 'frequencies' as const, 'auto' as const),
-    backend: fc.constantFrom(...BACKENDS),
-    jobs: fc.integer({ min: 1, max: CORES + 1 }),
-    batchSize: fc.option(fc.integer({ min: 1, max: 9 }), { nil: undefined }),
-    callerComputes: fc.boolean(),
-  })
-  .map(({ callerComputes, ...p }) => withCaller(p, callerComputes));
-
-/** A random small recording and time-frequency problem. */
-const problem = fc
-  .record({
-    seed: fc.integer({ min: 0, max: 1_000_000 }),
-    nChannels: fc.integer({ min: 1, max: 6 }),
-    nTimes: fc.integer({ min: 1, max: 2500 }),
-    sfreq: fc.constantFrom(200, 250, 512),
-    freqFractions: fc.array(fc.double({ min: 0.005, max: 0.45, noNaN: true }), { minLength: 1, maxLength: 7 }),
-    cyclesKind: fc.constantFrom('factor', 'fixed', 'perFrequency'),
-    cyclesValue: fc.double({ min: 0.5, max: 8, noNaN: true }),
-    zeroMean: fc.boolean(),
-  })
-  .map((p) => {
-    const freqs = p.freqFractions.map((x) => x * p.sfreq);
-    const cycles: CyclesSpec =
-      p.cyclesKind === 'factor'
-        ? { kind: 'factor', factor: p.cyclesValue }
-        : p.cyclesKind === 'fixed'
-          ? { kind: 'fixed', nCycles: p.cyclesValue }
-          : { kind: 'perFrequency', nCycles: freqs.map((_, i) => p.cyclesValue + i) };
-    return { ...p, freqs, cycles };
-  });
-
-function withoutWarnings<T>(run: () => Promise<T>): Promise<T> {
-  // jobs = cores + 1 warns by design; keep the test output clean.
-  const emit = process.emitWarning;
-  process.emitWarning = (() => undefined) as typeof process.emitWarning;
-  return run().finally(() => {
-    process.emitWarning = emit;
-  });
-}
 
 describe('bitwise identity (property-based)', () => {
   test('tfr power: any channel strategy/backend/jobs/batch equals sequential', async () => {
@@ -85,6 +40,53 @@ describe('bitwise identity (property-based)', () => {
           assertBitwiseEqual(parallel, seq, `tfr ${JSON.stringify(par)}`);
         }),
         { numRuns: 40, seed: 20261124 },
+      ),
+    );
+  });
+
+  test('a range of frequency rows: the rows of a run of all rows, for plain power, ROI power and ROI windows', async () => {
+    await withoutWarnings(() =>
+      fc.assert(
+        fc.asyncProperty(
+          problem,
+          channelParallel,
+          fc.constantFrom('none', 'power', 'windows'),
+          fc.nat(),
+          fc.nat(),
+          async (p, par, output, a, b) => {
+            const s = syntheticSession({ seed: p.seed, nChannels: p.nChannels, nTimes: p.nTimes, sfreq: p.sfreq, nEvents: 0 });
+            const bank = createWaveletBank({ sfreq: p.sfreq, freqs: Float64Array.from(p.freqs), nCycles: cyclesFor(p.freqs, p.cycles), zeroMean: p.zeroMean }, p.nTimes);
+            const nFreqs = p.freqs.length;
+            const first = a % nFreqs;
+            const count = 1 + (b % (nFreqs - first));
+            const windowSamples = Math.max(1, Math.floor(p.nTimes / 4));
+            const positions = output === 'windows' ? { starts: Int32Array.from([0, p.nTimes - windowSamples, Math.floor(p.nTimes / 3)]), windowSamples } : null;
+            const jobs = (nRows: number): ChannelJobs => ({
+              signals: Array.from({ length: p.nChannels }, (_, c) => s.eeg.subarray(c * p.nTimes, (c + 1) * p.nTimes)),
+              names: Array.from({ length: p.nChannels }, (_, c) => `channel ${c}`),
+              bank,
+              windowPositions: positions,
+              keptPower: output === 'none' ? new Float64Array(p.nChannels * nRows * p.nTimes) : null,
+              roi: output === 'none' ? null : { source: output },
+            });
+            const problemSize = { nChannels: p.nChannels, nFreqs: count, nTimes: p.nTimes, nSessions: 1, output: output === 'none' ? 'channelPower' : output === 'power' ? 'roiPower' : 'windows' } as const;
+            const all = await runChannelJobs(jobs(nFreqs), planRun({ ...problemSize, nFreqs }));
+            const some = await runChannelJobs({ ...jobs(count), rows: { first, count } }, planRun(problemSize, par));
+            const what = `rows ${first}+${count} of ${nFreqs}, ${output}, ${JSON.stringify(par)}`;
+            // The rows [first, first + count) of every (group of) rows of the full run.
+            const rowsOf = (full: Float64Array, nGroups: number, rowLength: number): Float64Array => {
+              const out = new Float64Array(nGroups * count * rowLength);
+              for (let g = 0; g < nGroups; g++) out.set(full.subarray((g * nFreqs + first) * rowLength, (g * nFreqs + first + count) * rowLength), g * count * rowLength);
+              return out;
+            };
+            assertBitwiseEqual(some.channelMean, rowsOf(all.channelMean, p.nChannels, 1), `${what} mean`);
+            assertBitwiseEqual(some.channelStd, rowsOf(all.channelStd, p.nChannels, 1), `${what} std`);
+            if (output === 'none') assertBitwiseEqual(some.keptPower!, rowsOf(all.keptPower!, p.nChannels, p.nTimes), `${what} power`);
+            if (output === 'power') assertBitwiseEqual(some.roiMean!, rowsOf(all.roiMean!, 1, p.nTimes), `${what} ROI power`);
+            if (output === 'windows') assertBitwiseEqual(some.roiMean!, rowsOf(all.roiMean!, 3, windowSamples), `${what} ROI windows`);
+          },
+        ),
+        { numRuns: 40, seed: 20261206 },
       ),
     );
   });

@@ -34,6 +34,11 @@ describe('the auto rule', () => {
     assert.deepEqual(pick(choose({ nChannels: 3 })), ['frequencies', 10]);
     assert.deepEqual(pick(choose({ output: 'channelPower' })), ['channels', null]);
     assert.deepEqual(pick(choose({ output: 'channelPower' }, 2, 40e6)), ['frequencies', 10], 'three channels of power rows exceed 40 MB');
+    for (const output of ['roiPower', 'windows', 'channelPower'] as const) {
+      assert.deepEqual(pick(choose({ nFreqs: 1, nTimes: 1_000_000, output }, 2, 4 * 1024 ** 3, true)), ['channels', null], `one frequency, 8 channels, ${output}`);
+    }
+    assert.deepEqual(pick(choose({ nChannels: 1, nFreqs: 1, nTimes: 1_000_000 }, 2, 4 * 1024 ** 3, true)), ['frequencies', 1], 'one frequency of one channel: one task');
+    assert.deepEqual(pick(choose({ nFreqs: 1, nTimes: 1_000_000, output: 'channelPower' }, 2, 20e6, true)), ['frequencies', 1], "three channels' row exceed 20 MB");
   });
   const pick = (c: AutoChoice) => [c.strategy, c.batchSize];
 });

@@ -5,7 +5,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { writeFileAtomic, writeFileAtomicSync } from '../../src/io/atomic.js';
+import { OutputFileError } from '../../src/errors.js';
+import { AtomicFile, removeTempFiles, writeFileAtomic, writeFileAtomicSync } from '../../src/io/atomic.js';
 import { withTempDir } from '../helpers.js';
 
 const variants = [
@@ -37,8 +38,10 @@ for (const { name, write } of variants) {
 
   test(`${name}: missing target directory -> error propagates, nothing left behind`, withTempDir(async (dir) => {
     const target = join(dir, 'no', 'such', 'dir', 'out.txt');
-    await assert.rejects(write(target, 'data'), (err: NodeJS.ErrnoException) => {
-      assert.equal(err.code, 'ENOENT');
+    await assert.rejects(write(target, 'data'), (err: Error) => {
+      assert.ok(err instanceof OutputFileError, String(err));
+      assert.equal((err.cause as NodeJS.ErrnoException).code, 'ENOENT');
+      assert.match(err.message, /^cannot write '.*out.txt': .*; nothing was written in its place$/);
       return true;
     });
     assert.deepEqual(readdirSync(dir), []);
@@ -48,8 +51,9 @@ for (const { name, write } of variants) {
     const target = join(dir, 'taken');
     mkdirSync(target);
     writeFileSync(join(target, 'inner.txt'), 'keep me');
-    await assert.rejects(write(target, 'new data'), (err: NodeJS.ErrnoException) => {
-      assert.ok(['EISDIR', 'ENOTEMPTY', 'EEXIST', 'EPERM'].includes(err.code ?? ''), String(err));
+    await assert.rejects(write(target, 'new data'), (err: Error) => {
+      assert.ok(err instanceof OutputFileError, String(err));
+      assert.ok(['EISDIR', 'ENOTEMPTY', 'EEXIST', 'EPERM'].includes((err.cause as NodeJS.ErrnoException).code ?? ''), String(err.cause));
       return true;
     });
     assert.deepEqual(readdirSync(dir), ['taken']);
@@ -105,7 +109,7 @@ for (const fn of ['writeFileAtomic', 'writeFileAtomicSync'] as const) {
       const script = [
         `import { ${fn} } from ${JSON.stringify(atomicModule)};`,
         `try { await ${fn}(process.argv[1], new Uint8Array(1 << 20).fill(120)); console.log('NO ERROR'); }`,
-        `catch (e) { console.log('ERROR ' + e.code); }`,
+        `catch (e) { console.log('ERROR ' + e.code + ' ' + e.cause?.code); }`,
       ].join('\n');
       const r = spawnSync(
         '/bin/sh',
@@ -113,9 +117,53 @@ for (const fn of ['writeFileAtomic', 'writeFileAtomicSync'] as const) {
         { encoding: 'utf8' },
       );
       assert.equal(r.status, 0, r.stderr);
-      assert.equal(r.stdout.trim(), 'ERROR EFBIG');
+      assert.equal(r.stdout.trim(), 'ERROR output-file EFBIG');
       assert.equal(readFileSync(target, 'utf8'), 'old complete content\n');
       assert.deepEqual(readdirSync(dir), ['result.txt']);
     }),
   );
 }
+
+test('AtomicFile: pieces at any position, out of order; the target appears only at commit', withTempDir(async (dir) => {
+  const target = join(dir, 'big.bin');
+  writeFileSync(target, 'old');
+  const file = await AtomicFile.create(target);
+  await file.write(Buffer.from('world'), 6);
+  await file.write(Buffer.from('hello '), 0);
+  assert.equal(readFileSync(target, 'utf8'), 'old', 'the target is untouched before the commit');
+  assert.equal(readdirSync(dir).length, 2, 'the temporary sibling');
+  await file.commit();
+  assert.equal(readFileSync(target, 'utf8'), 'hello world');
+  assert.deepEqual(readdirSync(dir), ['big.bin']);
+  await assert.rejects(file.write(Buffer.from('x'), 0), /already committed or discarded/);
+}));
+
+test('AtomicFile: discard, or a stop (removeTempFiles), leaves the target as it was and no temporary file', withTempDir(async (dir) => {
+  const target = join(dir, 'big.bin');
+  writeFileSync(target, 'old');
+  const discarded = await AtomicFile.create(target);
+  await discarded.write(Buffer.from('new'), 0);
+  await discarded.discard();
+  const stopped = await AtomicFile.create(target);
+  await stopped.write(Buffer.from('new'), 0);
+  removeTempFiles();
+  assert.equal(readFileSync(target, 'utf8'), 'old');
+  assert.deepEqual(readdirSync(dir), ['big.bin']);
+  await stopped.discard();
+}));
+
+test('AtomicFile: a write failing midway (EFBIG) is an OutputFileError; the file is discarded', { skip: canLimit ? false : 'needs /bin/sh and ulimit (POSIX)' }, withTempDir((dir) => {
+  const target = join(dir, 'result.bin');
+  writeFileSync(target, 'old complete content\n');
+  const script = [
+    `import { AtomicFile } from ${JSON.stringify(atomicModule)};`,
+    `const file = await AtomicFile.create(process.argv[1]);`,
+    `try { await file.write(new Uint8Array(1 << 20).fill(120), 4096); console.log('NO ERROR'); }`,
+    `catch (e) { console.log('ERROR ' + e.name + ' ' + e.cause?.code + ': ' + e.message); }`,
+  ].join('\n');
+  const r = spawnSync('/bin/sh', ['-c', 'ulimit -f 16 && exec "$0" "$@"', process.execPath, '--input-type=module', '-e', script, target], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout.trim(), /^ERROR OutputFileError EFBIG: cannot write '.*result.bin': .*; nothing was written in its place$/);
+  assert.equal(readFileSync(target, 'utf8'), 'old complete content\n');
+  assert.deepEqual(readdirSync(dir), ['result.bin']);
+}));

@@ -9,9 +9,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 
-import { ArrayFormatError } from '../../src/errors.js';
+import { ArrayFormatError, InvalidParameterError } from '../../src/errors.js';
 import {
   encodeNpy,
+  npyFileBytes,
+  NpyFileWriter,
   npyToFloat64,
   parseNpy,
   readNpy,
@@ -552,3 +554,33 @@ test('encodeNpy handles a Float64Array view at a non-zero offset', () => {
   const a = parseNpy(encodeNpy(base.subarray(1, 4), [3]));
   assert.deepEqual(list(a.data), [1, 2, 3]);
 });
+
+test('NpyFileWriter: pieces in any order give the bytes of encodeNpy (property)', withTempDir(async (dir) => {
+  await fc.assert(
+    fc.asyncProperty(fc.array(fc.integer({ min: 0, max: 5 }), { minLength: 0, maxLength: 3 }), fc.nat(), fc.integer({ min: 1, max: 7 }), async (shape, seed, pieces) => {
+      const size = shape.reduce((a, b) => a * b, 1);
+      const data = Float64Array.from({ length: size }, (_, i) => Math.sin(seed + i) * 1e3);
+      const path = join(dir, 'a.npy');
+      const writer = await NpyFileWriter.create(path, shape);
+      const bounds = Array.from({ length: pieces + 1 }, (_, k) => Math.round((k * size) / pieces));
+      // Last piece first: the file is written at offsets, not appended.
+      for (let k = pieces - 1; k >= 0; k--) await writer.write(bounds[k]!, data.subarray(bounds[k]!, bounds[k + 1]!));
+      await writer.commit();
+      const bytes = readFileSync(path);
+      assert.ok(Buffer.from(encodeNpy(data, shape)).equals(bytes));
+      assert.equal(npyFileBytes(shape), bytes.length);
+    }),
+    { numRuns: 60, seed: 6 },
+  );
+  assert.deepEqual(readdirSync(dir), ['a.npy']);
+}));
+
+test('NpyFileWriter: elements outside the array are refused; a bad shape is an ArrayFormatError', withTempDir(async (dir) => {
+  const writer = await NpyFileWriter.create(join(dir, 'a.npy'), [2, 3]);
+  await assert.rejects(writer.write(5, new Float64Array(2)), (e: Error) => e instanceof InvalidParameterError && /elements \[5, 7\) lie outside the array of 6 elements/.test(e.message));
+  await assert.rejects(writer.write(-1, new Float64Array(1)), InvalidParameterError);
+  await writer.discard();
+  assert.deepEqual(readdirSync(dir), []);
+  await assert.rejects(NpyFileWriter.create(join(dir, 'b.npy'), [2, -1]), ArrayFormatError);
+  assert.deepEqual(readdirSync(dir), []);
+}));
