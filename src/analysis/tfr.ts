@@ -66,11 +66,12 @@ export interface TfrFilePlan {
 /**
  * Most bytes of output a piece of {@link writeTfrPower} holds by default. Small pieces let the
  * operating system write one piece to disk while the next is computed; one piece of the whole
- * output leaves all the writing to the end: on this project's 2-core machine an output of 2.4 GiB
- * took 16–21 s in one piece against 8–11 s in pieces of 128–512 MiB, and pieces of 64 MiB to 1 GiB
- * were within the noise of each other (docs/performance.md, `npm run bench:tfr-file`).
+ * output leaves all the writing to the end. On a 2-core machine, a 2.4 GiB output (8 × 2,000,000
+ * samples, 20 frequencies) took 19.6 s computed whole and then written, 8.1–8.5 s in pieces of one
+ * row (122 MiB), 9.0 s in 256 MiB and 11.4 s in 1 GiB, at 453, 564 and 1307 MiB peak RSS
+ * (docs/performance.md, `npm run bench:tfr-file`): the smallest pieces are as fast and hold least.
  */
-export const TFR_PIECE_BYTES = 256 * 2 ** 20;
+export const TFR_PIECE_BYTES = 128 * 2 ** 20;
 
 /**
  * The plan of {@link writeTfrPower}: as many frequency rows of every channel per piece as
