@@ -23,3 +23,11 @@ export function packageRoot(): string {
 export function packagePath(...parts: string[]): string {
   return join(packageRoot(), ...parts);
 }
+
+/**
+ * The command line that runs the CLI as a user runs it: the executable itself, so that its
+ * start-up settings (bin/eeg-parallel: huge pages for large buffers) apply, with `node` from PATH.
+ */
+export function cliCommand(): string[] {
+  return [packagePath('bin', 'eeg-parallel')];
+}

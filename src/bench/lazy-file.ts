@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { packagePath } from '../paths.js';
+import { cliCommand, packagePath } from '../paths.js';
 import { DEBIAN_PYTHON } from './lab-file.js';
 import { median } from './measure.js';
 import { timeCommand } from './proc.js';
@@ -28,7 +28,7 @@ function main(): void {
     const r = spawnSync(DEBIAN_PYTHON, [packagePath('scripts', 'make_large_pickle.py'), String(sessions), file], { stdio: 'inherit' });
     if (r.status !== 0) throw new Error('make_large_pickle.py failed');
   }
-  const cli = [process.execPath, packagePath('bin', 'eeg-parallel')];
+  const cli = cliCommand();
   const outDir = join(tmpdir(), `eeg-parallel-lazy-out-${process.pid}`);
   // The file lives in a writable directory, so its index cache is `<file>.eegidx.json`.
   const noCache = (): void => rmSync(`${file}.eegidx.json`, { force: true });

@@ -24,7 +24,7 @@ import { DEFAULT_FREQ_RANGE, resolveTfrParams } from '../analysis/roi-spectrogra
 import { analyzeSession, planSessionRun } from '../analysis/session.js';
 import { shutdownPools } from '../engine/pool.js';
 import { syntheticSession } from '../synthetic/session.js';
-import { packagePath } from '../paths.js';
+import { cliCommand, packagePath } from '../paths.js';
 import { DEBIAN_PYTHON, SESSION_21MIN, writeSyntheticLabFile } from './lab-file.js';
 import { sampleParallelCeiling, summarizeCeiling } from './ceiling.js';
 import { median } from './measure.js';
@@ -120,7 +120,7 @@ async function main(): Promise<void> {
     const py = [DEBIAN_PYTHON, packagePath('scripts', 'reference_analysis.py'), 'session', '--data', data, '--session', '0', '--channels', FRONTAL.join(',')];
     const baselineData = join(scratch, 'baseline.pkl');
     await writeSyntheticLabFile(baselineData, [BASELINE_SESSION], scratch);
-    const ours = (file: string) => [process.execPath, packagePath('bin', 'eeg-parallel'), 'analyze-session', '--data', file, '--session', '0', '--roi', 'frontal', '--no-plots'];
+    const ours = (file: string) => [...cliCommand(), 'analyze-session', '--data', file, '--session', '0', '--roi', 'frontal', '--no-plots'];
     // The baseline runs the strategy that `auto` picks for the real session, so that it holds the
     // same threads (auto would run a 2,000-sample session sequentially).
     const auto = planSessionRun(FRONTAL.length, SESSION.nTimes, { roi: { channels: FRONTAL }, nFreqs: N_FREQS, strategy: 'auto' });

@@ -37,7 +37,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadDefaultElectrodeTable } from '../analysis/roi.js';
 import { readNpyFloat64 } from '../io/npy.js';
-import { packagePath } from '../paths.js';
+import { cliCommand, packagePath } from '../paths.js';
 import { compareWindows, maxRelativeRowDifference } from './agreement.js';
 import { benchArgs, positiveInteger } from './args.js';
 import { DEBIAN_PYTHON, SESSION_21MIN, writeSyntheticLabFile } from './lab-file.js';
@@ -64,7 +64,6 @@ const PYTHON_2 = 'Python/MNE, 32 channels, 2 processes';
 const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(0);
 const x = (ratio: number): string => `${ratio.toFixed(2)}×`;
 const dirName = (name: string): string => name.replace(/\W+/g, '_');
-const cli = (): string[] => [process.execPath, packagePath('bin', 'eeg-parallel')];
 
 /** The 1-minute load averages seen before each run, as min–max. */
 function loadRange(loads: readonly number[]): string {
@@ -114,7 +113,7 @@ async function roiAll(rounds: number, nTimes: number, out: string): Promise<void
   try {
     const data = join(scratch, 'session.pkl');
     await writeSyntheticLabFile(data, [session], scratch);
-    const ours = (...options: string[]) => (dir: string) => [...cli(), 'analyze-session', '--data', data, '--session', '0', ...options, '--no-plots', '--output-dir', dir];
+    const ours = (...options: string[]) => (dir: string) => [...cliCommand(), 'analyze-session', '--data', data, '--session', '0', ...options, '--no-plots', '--output-dir', dir];
     const allChannels = Array.from({ length: session.nChannels }, (_, c) => c);
     const py = (channels: readonly number[], ...options: string[]) => (dir: string) => [
       DEBIAN_PYTHON,
@@ -232,8 +231,8 @@ async function analyzeAll(options: { rats: number; sessionsPerRat: number; runs:
       await writeSyntheticLabFile(file, sessions, scratch);
     }
     // The index cache, as a user's first `inspect` would make it.
-    timeCommand([...cli(), 'inspect', '--data', file]);
-    const argv = (dir: string): string[] => [...cli(), 'analyze-all', '--data', file, '--preset', 'lab-report', '--no-plots', '--output-dir', dir];
+    timeCommand([...cliCommand(), 'inspect', '--data', file]);
+    const argv = (dir: string): string[] => [...cliCommand(), 'analyze-all', '--data', file, '--preset', 'lab-report', '--no-plots', '--output-dir', dir];
     const runs: TimedCommand[] = [];
     const runLoads: number[] = [];
     for (let r = 0; r < options.runs; r++) {

@@ -38,7 +38,7 @@ import { resolveTfrParams } from '../analysis/roi-spectrogram.js';
 import { CLI_CALLER_TASK_LIMIT } from '../compute/options.js';
 import { shutdownPools } from '../engine/pool.js';
 import { npyFileBytes, readNpyFloat64, writeNpy } from '../io/npy.js';
-import { packagePath } from '../paths.js';
+import { cliCommand } from '../paths.js';
 import { syntheticSession } from '../synthetic/session.js';
 import { benchArgs, positiveInteger } from './args.js';
 import { DEBIAN_PYTHON } from './lab-file.js';
@@ -59,8 +59,7 @@ const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(0);
 const gib = (bytes: number): string => (bytes / 2 ** 30).toFixed(1);
 const x = (ratio: number): string => `${ratio.toFixed(2)}×`;
 const tfr = (input: string, output: string, ...options: string[]): string[] => [
-  process.execPath,
-  packagePath('bin', 'eeg-parallel'),
+  ...cliCommand(),
   'tfr',
   '--input',
   input,

@@ -4,8 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
 import { writeNpy } from '../../src/io/npy.js';
 import { packagePath } from '../../src/paths.js';
@@ -25,6 +25,25 @@ async function smallInput(): Promise<string> {
   await writeNpy(input, Float64Array.from({ length: 2 * 400 }, (_, i) => Math.sin(i / 7)), [2, 400]);
   return input;
 }
+
+describe('the executable', () => {
+  // What Node sees of GLIBC_TUNABLES when bin/eeg-parallel is run as a program (its sh line).
+  const tunablesOfRun = (env: NodeJS.ProcessEnv): string[] => {
+    const r = spawnSync(packagePath('bin', 'eeg-parallel'), ['--version'], {
+      encoding: 'utf8',
+      env: { ...env, PATH: `${dirname(process.execPath)}:${env['PATH'] ?? ''}`, NODE_OPTIONS: '--import=data:text/javascript,console.log(process.env.GLIBC_TUNABLES)' },
+    });
+    assert.equal(r.status, 0, r.stderr);
+    return r.stdout.trim().split('\n');
+  };
+
+  test('runs the CLI under Node with huge pages for large buffers, keeping GLIBC_TUNABLES when set', () => {
+    const { GLIBC_TUNABLES: _, ...unset } = process.env;
+    const version = (JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string }).version;
+    assert.deepEqual(tunablesOfRun(unset), ['glibc.malloc.hugetlb=1', version]);
+    assert.deepEqual(tunablesOfRun({ ...unset, GLIBC_TUNABLES: 'glibc.malloc.check=0' }), ['glibc.malloc.check=0', version]);
+  });
+});
 
 describe("commander's own errors", () => {
   test('an unknown option, a missing option or command: one line with the prefix', () => {
