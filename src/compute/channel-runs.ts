@@ -262,10 +262,11 @@ async function runChannels(run: Run): Promise<void> {
   // or its windows; a process holds the channel's rows.
   const perTaskBytes = (threads ? (wantPower ? nTimes : 0) + windowSize : wantPower ? channelPowerSize : windowSize) * BYTES;
 
-  // Threads: a channel's windows buffer is used again once its channel is reduced. Fresh memory
-  // pays a page fault per 4 KiB page on its first write (~3.5 ms per MiB on a 2-vCPU KVM guest,
-  // 2026-12-06), which a 32-channel run would pay for every channel (19 MiB each with 59
-  // frequencies, 100 events and 2 s windows). Every task writes every value of its buffer.
+  // Threads: a channel's windows buffer is used again once its channel is reduced, since fresh
+  // memory pays a page fault per page on its first write, expensive on virtual machines
+  // (docs/performance.md, "Fresh memory"), and a 32-channel run would pay it for every channel
+  // (19 MiB each with 59 frequencies, 100 events and 2 s windows). Every task writes every value
+  // of its buffer.
   const freeWindows: Float64Array[] = [];
   const channels = jobs.signals.map((_, c) => c);
   // Results come back in channel order: the ROI mean of windows is added in ROI order here.
