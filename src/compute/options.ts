@@ -73,14 +73,26 @@ export const DEFAULT_MAX_MEMORY_BYTES = 4 * 1024 ** 3;
 
 const warnedJobs = new Set<number>();
 
+/**
+ * Warns (once per process and count, not once per session of a long run) when `jobs` workers
+ * compute at once on fewer cores. Called where the number of workers is final.
+ */
+export function warnAboveCores(jobs: number): void {
+  const cores = availableCores();
+  if (jobs > cores && !warnedJobs.has(jobs)) {
+    warnedJobs.add(jobs);
+    process.emitWarning(`jobs=${jobs} is more than the ${cores} available cores; workers will share cores`, 'EegParallelWarning');
+  }
+}
+
 /** Cores available to this process. */
 export function availableCores(): number {
   return availableParallelism();
 }
 
 /**
- * Validates and fills defaults. More jobs than cores is allowed but emits a process warning
- * (`EegParallelWarning`).
+ * Validates and fills defaults. More jobs than cores is allowed (the run plan warns,
+ * {@link warnAboveCores}).
  *
  * @throws InvalidParameterError for jobs ≤ 0 or non-integer, unknown strategy/backend,
  *   batch size < 1, or a non-positive memory budget
@@ -98,10 +110,6 @@ export function resolveParallelOptions(options: ParallelOptions = {}): ResolvedP
   const jobs = options.jobs ?? cores;
   if (!Number.isInteger(jobs) || jobs < 1) {
     throw new InvalidParameterError(`jobs must be an integer >= 1, got ${jobs}`);
-  }
-  if (jobs > cores && !warnedJobs.has(jobs)) {
-    warnedJobs.add(jobs); // once per process, not once per session of a long run
-    process.emitWarning(`jobs=${jobs} is more than the ${cores} available cores; workers will share cores`, 'EegParallelWarning');
   }
   const batchSize = options.batchSize ?? null;
   if (batchSize !== null && (!Number.isInteger(batchSize) || batchSize < 1)) {

@@ -27,7 +27,7 @@ import {
   type ClusterShape,
   type Tail,
 } from './cluster-test.js';
-import { resolveParallelOptions, type ResolvedParallelOptions } from './options.js';
+import { resolveParallelOptions, warnAboveCores, type ResolvedParallelOptions } from './options.js';
 import { maxClusterStatistics, PERMUTATION_TASK, type PatternRange, type PermutationTask } from './permutation-tasks.js';
 import { tPpf } from './t-dist.js';
 
@@ -148,6 +148,7 @@ async function runPermutations(
     out.set(maxClusterStatistics({ ...task, patterns: range(0, nPatterns, (s) => s) }));
     return;
   }
+  warnAboveCores(parallel.jobs);
   const batch = Math.min(parallel.batchSize ?? Math.ceil(nPatterns / parallel.jobs), nPatterns);
   const nTasks = Math.ceil(nPatterns / batch);
   const threads = parallel.backend === 'threads';

@@ -32,7 +32,7 @@ import { totalmem } from 'node:os';
 import type { PoolOptions } from '../engine/pool.js';
 import { poolOptionsFor } from '../engine/schedule.js';
 import { InvalidParameterError } from '../errors.js';
-import { resolveParallelOptions, type ParallelOptions, type ResolvedParallelOptions } from './options.js';
+import { resolveParallelOptions, warnAboveCores, type ParallelOptions, type ResolvedParallelOptions } from './options.js';
 
 /** Below this many time-frequency points of work in total, auto runs sequentially. */
 export const AUTO_MIN_TF_POINTS = 400_000;
@@ -189,7 +189,8 @@ export function planRun(problem: ProblemSize, options: ParallelOptions = {}): Ru
         : strategy === 'channels'
           ? problem.nChannels
           : Math.ceil(problem.nFreqs / batchSize!);
-  const jobs = strategy === 'sequential' ? resolved.jobs : capJobs(jobsAsked, nTasks, resolved);
+  const jobs = strategy === 'sequential' ? resolved.jobs : capJobs(jobsAsked, nTasks, resolved, options.jobs !== undefined);
+  if (strategy !== 'sequential') warnAboveCores(jobs);
   const perTask = strategy === 'channels' ? problem.nFreqs * problem.nTimes : strategy === 'frequencies' ? problem.nChannels * batchSize! * problem.nTimes : wholeRun;
   const callerComputes = resolved.callerComputes && callerMayCompute && perTask <= resolved.callerTaskLimit && !tasksTakeRoiTurns(strategy, resolved.backend, problem.output);
   const pool =
@@ -217,15 +218,16 @@ const warnedCaps = new Set<string>();
 
 /**
  * The workers a run starts: at most one per task (a worker without a task only costs start-up and
- * memory) and as many as the memory budget allows; a warning says when `--jobs` was lowered.
+ * memory) and as many as the memory budget allows; a warning says when a `--jobs` the user gave
+ * was lowered (the default, one per core, is lowered silently).
  */
-function capJobs(requested: number, nTasks: number, options: Pick<ResolvedParallelOptions, 'backend' | 'maxMemoryBytes'>): number {
+function capJobs(requested: number, nTasks: number, options: Pick<ResolvedParallelOptions, 'backend' | 'maxMemoryBytes'>, given: boolean): number {
   const byMemory = Math.max(1, Math.floor(Math.min(options.maxMemoryBytes, totalmem() / 2) / WORKER_OVERHEAD_BYTES[options.backend]));
   const jobs = Math.max(1, Math.min(requested, nTasks, byMemory));
   const key = `${requested}/${jobs}`;
-  if (jobs < requested && !warnedCaps.has(key)) {
+  if (given && jobs < requested && !warnedCaps.has(key)) {
     warnedCaps.add(key);
-    const why = jobs === nTasks ? `the run has ${nTasks} tasks` : `${jobs} workers' start-up memory fills the memory budget`;
+    const why = jobs === nTasks ? `the run has ${nTasks} task${nTasks === 1 ? '' : 's'}` : `${jobs} workers' start-up memory fills the memory budget`;
     process.emitWarning(`jobs=${requested} lowered to ${jobs}: ${why}`, 'EegParallelWarning');
   }
   return jobs;

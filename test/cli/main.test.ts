@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
 import { writeNpy } from '../../src/io/npy.js';
@@ -210,6 +211,26 @@ describe('sizes from options are refused before anything is allocated', () => {
     assertOneLineError([...tfr, '--freqs', Array.from({ length: 10_001 }, (_, i) => 1 + i / 1e4).join(',')], /10001 frequencies are more than the 10000/);
     assertOneLineError(['synthetic', '--samples', '1e12', '--output-dir', join(tempDir(), 's')], /needs \d+\.\d [GT]iB, more than half this machine's memory/);
     assert.ok(!existsSync(out));
+  });
+});
+
+describe('--jobs above the tasks or the cores', () => {
+  const tfrRun = async (nChannels: number, ...jobs: string[]) => {
+    const input = join(tempDir(), 'x.npy');
+    await writeNpy(input, Float64Array.from({ length: nChannels * 400 }, (_, i) => Math.sin(i / 7)), [nChannels, 400]);
+    const r = runCli(['tfr', '--input', input, '--sfreq', '200', '--strategy', 'channels', ...jobs, '--output', join(tempDir(), 'p.npy')]);
+    assert.equal(r.status, 0, r.stderr);
+    return r.stderr;
+  };
+
+  test('above the tasks: one warning when --jobs was given; the default, one per core, is lowered silently', async () => {
+    assert.equal(await tfrRun(1, '--jobs', '3'), 'eeg-parallel: warning: jobs=3 lowered to 1: the run has 1 task\n');
+    assert.equal(await tfrRun(1), '');
+  });
+
+  test('above the cores, with a task for each: one warning', async () => {
+    const cores = availableParallelism();
+    assert.equal(await tfrRun(cores + 1, '--jobs', String(cores + 1)), `eeg-parallel: warning: jobs=${cores + 1} is more than the ${cores} available cores; workers will share cores\n`);
   });
 });
 
