@@ -43,7 +43,7 @@ const MIN_SESSION_COLUMNS = 20;
 const OUTLINE_ALPHA = 0.05;
 
 export interface ExplorerOptions {
-  /** Electrode positions for the maps (default: data/h32_layout.csv; null: no maps). */
+  /** Electrode positions for the maps (default: the layout cross_rat/results.json names, else data/h32_layout.csv; null: no maps). */
   layout?: ElectrodeLayout | null;
 }
 
@@ -64,6 +64,8 @@ interface CrossJson {
   kind: string;
   rat_directories: string[];
   parameters: Record<string, unknown>;
+  /** The layout file `aggregate` was given, null for the default (absent in older results). */
+  electrode_layout?: string | null;
   rois: (RoiJson & { groups: (GroupJson & { rats: string[] })[] })[];
 }
 interface RatJson {
@@ -397,7 +399,7 @@ export function readExplorerData(outputDir: string, options: ExplorerOptions = {
     let l = options.layout;
     if (l === undefined) {
       try {
-        l = readElectrodeLayout(defaultLayoutPath());
+        l = readElectrodeLayout(cross.electrode_layout ?? defaultLayoutPath());
       } catch (e) {
         notes.push(`electrode maps left out: ${(e as Error).message}`);
         l = null;

@@ -503,7 +503,8 @@ export function meanAndSe(values: readonly number[]): { mean: number; se: number
  * means per events kind and size and the NM − ITI means, freqs.npy, window_times.npy, with a
  * theta selection theta_by_rat.csv (`rat,roi,events,size,n_events,theta`), theta_summary.csv
  * (`roi,events,size,n_rats,theta_mean,theta_se`), the electrode versions with electrodes, and
- * results.json last.
+ * results.json last, naming `layoutPath`, the electrode layout of the run's maps (null: the
+ * default), so that a later page of the run draws them with the same one.
  */
 export async function writeCrossRatResults(
   dir: string,
@@ -511,6 +512,7 @@ export async function writeCrossRatResults(
   rats: readonly StoredRat[],
   theta: ThetaSelection | null,
   figures: string[],
+  layoutPath: string | null = null,
 ): Promise<void> {
   const first = rats[0]!;
   const { freqs, windowTimes } = first;
@@ -558,6 +560,7 @@ export async function writeCrossRatResults(
     rat_directories: rats.map((r) => r.dir),
     figures: figures.map((f) => basename(f)),
     parameters: first.parameters,
+    electrode_layout: layoutPath === null ? null : resolve(layoutPath),
     rois: cross.rois.map((r) => ({ key: r.key, label: r.label, directory: several ? `roi_${r.key}` : '.', groups: r.groups.map((g) => ({ events: g.events, size: g.size, label: g.label, n_rats: g.nRats, rats: g.rats })) })),
     electrodes: cross.electrodes?.map((e) => ({ electrode: e.electrode, directory: `roi_e${e.electrode}`, groups: e.groups.map((g) => ({ events: g.events, size: g.size, label: g.label, n_rats: g.nRats, rats: g.rats })) })) ?? null,
     sizes: Object.fromEntries((cross.rois[0]?.groups ?? []).filter((g) => g.events === 'nm').map((s) => [s.label, { size: s.size, n_rats: s.nRats, rats: s.rats }])),

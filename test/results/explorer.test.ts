@@ -7,11 +7,12 @@
  * outlined, no request leaves the page and nothing is logged as an error.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { before, describe, test } from 'node:test';
 import { readNpyFloat64 } from '../../src/index.js';
+import { packagePath } from '../../src/paths.js';
 import { EXPLORER_FILE, MAX_COLUMNS } from '../../src/results/explorer.js';
 import { offlineBrowser, runCli, skipWithoutChromium, syntheticLabFile, tempDir } from '../helpers.js';
 
@@ -163,6 +164,21 @@ describe('results.html (structure)', () => {
     assert.match(caption, /layout file <code>h32_layout.csv<\/code>/);
     assert.match(caption, /electrode-to-site correspondence is not verified/);
     assert.ok(html.length < 2_500_000, `page size ${html.length}`);
+  });
+
+  test('the layout aggregate was given is the one the page of a later stats run draws with', () => {
+    const layout = join(tempDir(), 'my_layout.csv');
+    copyFileSync(packagePath('data', 'h32_layout.csv'), layout);
+    const layoutOf = (): string => scriptJson(readFileSync(join(ALL, EXPLORER_FILE), 'utf8'), 'explorer-data').layout.file;
+    let r = runCli(['aggregate', '--output-dir', ALL, '--no-plots', '--layout', layout]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(layoutOf(), 'my_layout.csv');
+    r = runCli(['stats', '--output-dir', ALL, '--no-plots']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(layoutOf(), 'my_layout.csv');
+    r = runCli(['aggregate', '--output-dir', ALL, '--no-plots']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(layoutOf(), 'h32_layout.csv', 'without --layout, the default again');
   });
 });
 
