@@ -24,6 +24,13 @@ function resourceLines(r: SlurmResources, cpus: number): string[] {
 const FAIL = 'fail() { echo "eeg-parallel slurm: error: $*" >&2; exit 2; }';
 
 /**
+ * Node under glibc's transparent huge pages for large buffers, as bin/eeg-parallel starts it when
+ * run as a program (the job runs `node` on the CLI itself), unless the environment or --setup set
+ * GLIBC_TUNABLES: fresh memory then costs a page fault per 2 MiB (docs/performance.md, "Fresh memory").
+ */
+const HUGE_PAGES = 'export GLIBC_TUNABLES="${GLIBC_TUNABLES:-glibc.malloc.hugetlb=1}"';
+
+/**
  * Shell checks that the node binary (an absolute path, or a command name found on PATH after
  * --setup), the CLI and (optionally) the data file are usable on this node.
  */
@@ -64,6 +71,7 @@ export function arrayScript(req: SubmitRequest, files: SubmissionFiles, nRats: n
     FAIL,
     ...setupLines(req),
     ...preflight(req, true),
+    HUGE_PAGES,
     `RATS_FILE=${shellQuote(files.ratsFile)}`,
     '[[ -r $RATS_FILE ]] || fail "rats file $RATS_FILE is not readable on $(hostname)"',
     'RAT=$(sed -n "$((SLURM_ARRAY_TASK_ID + 1))p" "$RATS_FILE")',
@@ -92,6 +100,7 @@ export function aggregateScript(req: SubmitRequest): string {
     FAIL,
     ...setupLines(req),
     ...preflight(req, false),
+    HUGE_PAGES,
     'echo "eeg-parallel slurm: aggregation (job $SLURM_JOB_ID) on $(hostname), started $(date -Is)"',
     shellJoin([req.nodeBinary, req.cliPath, 'aggregate', '--output-dir', req.outputDir, ...req.aggregateArgs]),
     'echo "eeg-parallel slurm: aggregation finished $(date -Is)"',

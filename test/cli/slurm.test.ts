@@ -55,6 +55,7 @@ describe('slurm submit --dry-run', () => {
       `#SBATCH --output=${out}/slurm/logs/aggregate_%j.out`,
       '#SBATCH --kill-on-invalid-dep=yes',
       'set -euo pipefail',
+      'export GLIBC_TUNABLES="${GLIBC_TUNABLES:-glibc.malloc.hugetlb=1}"',
       `CPUS=\${SLURM_CPUS_PER_TASK:-1}`,
       `${process.execPath} ${packagePath('bin', 'eeg-parallel')} analyze-rat --data ${DATA} --rat "$RAT"`,
       '--jobs "$CPUS"',
@@ -65,6 +66,7 @@ describe('slurm submit --dry-run', () => {
     ]) {
       assert.ok(r.stdout.includes(expected), `dry-run output lacks '${expected}':\n${r.stdout}`);
     }
+    assert.equal(r.stdout.split('\nexport GLIBC_TUNABLES="${GLIBC_TUNABLES:-glibc.malloc.hugetlb=1}"\n').length - 1, 2, 'huge pages in both jobs, as bin/eeg-parallel sets them');
     assert.equal(existsSync(out), false, 'a dry run must not create the output directory');
   });
 
