@@ -277,9 +277,9 @@ async function aggregateRats(outputDir: string, plots: boolean, ratDirs?: readon
     const { writeCrossRatThetaFigures } = await import('../results/figures/theta.js');
     figures.push(...(await writeCrossRatThetaFigures(outDir, { cross, rats, theta }, electrodeLayout)));
   }
-  const explorerLayout = layout ?? electrodeLayout ?? undefined;
   await writeCrossRatResults(outDir, cross, rats, theta, figures, layout?.path ?? null);
   // The run's overview page, always (it also shows the maps when figures are not drawn).
+  const explorerLayout = layout ?? electrodeLayout ?? undefined;
   await (await import('../results/explorer.js')).writeResultsExplorer(outputDir, explorerLayout === undefined ? {} : { layout: explorerLayout });
   return `${rats.length} rats: ${(firstRoi?.groups ?? []).map((s) => `${s.events} size ${s.label}: ${s.nRats} rats`).join('; ')} → ${outDir}`;
 }
