@@ -4,12 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
 import { writeNpy } from '../../src/io/npy.js';
 import { packagePath } from '../../src/paths.js';
+import { VERSION } from '../../src/version.js';
 import { runCli, spawnCli, syntheticLabFile, tempDir } from '../helpers.js';
 
 /** Asserts exit 2 with exactly one stderr line matching `message`. */
@@ -40,9 +41,8 @@ describe('the executable', () => {
 
   test('runs the CLI under Node with huge pages for large buffers, keeping GLIBC_TUNABLES when set', () => {
     const { GLIBC_TUNABLES: _, ...unset } = process.env;
-    const version = (JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string }).version;
-    assert.deepEqual(tunablesOfRun(unset), ['glibc.malloc.hugetlb=1', version]);
-    assert.deepEqual(tunablesOfRun({ ...unset, GLIBC_TUNABLES: 'glibc.malloc.check=0' }), ['glibc.malloc.check=0', version]);
+    assert.deepEqual(tunablesOfRun(unset), ['glibc.malloc.hugetlb=1', VERSION]);
+    assert.deepEqual(tunablesOfRun({ ...unset, GLIBC_TUNABLES: 'glibc.malloc.check=0' }), ['glibc.malloc.check=0', VERSION]);
   });
 });
 

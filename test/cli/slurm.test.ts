@@ -55,7 +55,6 @@ describe('slurm submit --dry-run', () => {
       `#SBATCH --output=${out}/slurm/logs/aggregate_%j.out`,
       '#SBATCH --kill-on-invalid-dep=yes',
       'set -euo pipefail',
-      'export GLIBC_TUNABLES="${GLIBC_TUNABLES:-glibc.malloc.hugetlb=1}"',
       `CPUS=\${SLURM_CPUS_PER_TASK:-1}`,
       `${process.execPath} ${packagePath('bin', 'eeg-parallel')} analyze-rat --data ${DATA} --rat "$RAT"`,
       '--jobs "$CPUS"',
