@@ -11,7 +11,7 @@ import { registerSlurmCommands } from './slurm.js';
 import { registerSynthetic } from './synthetic.js';
 import { VERSION } from '../version.js';
 import { shutdownPools } from '../engine/pool.js';
-import { removeTempFiles } from '../io/atomic.js';
+import { removeTempFiles, stopWriting } from '../io/atomic.js';
 
 import { EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK, EXIT_VALIDATION_FAILED } from './exit-codes.js';
 import { registerTest } from './benchmark.js';
@@ -46,8 +46,7 @@ function stopOnSignal(signal: NodeJS.Signals): void {
   if (stopping) return;
   stopping = true;
   process.stderr.write(`eeg-parallel: ${signal}: stopped\n`);
-  removeTempFiles();
-  void shutdownPools(true).finally(() => {
+  void Promise.allSettled([shutdownPools(true), stopWriting()]).finally(() => {
     removeTempFiles();
     process.exit(EXIT_INTERRUPTED);
   });

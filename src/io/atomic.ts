@@ -34,19 +34,52 @@ function tempPathFor(target: string): string {
 /** Temporary files being written by this process (removed by {@link removeTempFiles} on a signal). */
 const pending = new Set<string>();
 
+/** Set by {@link stopWriting}: from then on no write goes past its next step. */
+let stopped = false;
+
+/** Asynchronous writes in progress; each settles once its temporary file is renamed or removed. */
+const inFlight = new Set<Promise<unknown>>();
+
+/** `write`, counted in {@link inFlight} until it settles. */
+function tracked<T>(write: Promise<T>): Promise<T> {
+  inFlight.add(write);
+  const settle = (): void => void inFlight.delete(write);
+  write.then(settle, settle);
+  return write;
+}
+
+/** Throws once the writes are stopped: called after every awaited step of a write. */
+function throwIfStopped(path: string): void {
+  if (stopped) throw new Error(`${path}: not written: the run was stopped`);
+}
+
 /**
- * Removes every temporary file this process is writing: called when the run is stopped (Ctrl-C),
- * so that an interrupted run leaves no `.tmp` file behind. Synchronous: the process exits next.
+ * Removes every temporary file this process is writing (a file still being created is left to
+ * {@link stopWriting}). Synchronous: safe right before the process exits.
  */
 export function removeTempFiles(): void {
   for (const tmp of pending) {
     try {
       unlinkSync(tmp);
     } catch {
-      // already renamed or removed
+      // already renamed or removed, or not created yet
     }
   }
-  pending.clear();
+}
+
+/**
+ * Stops every write of this process, for a run stopped by a signal, so that it leaves no `.tmp`
+ * file behind: no write goes past its next step (one still opening its temporary file would
+ * otherwise create it after any sweep), each removes its temporary file, and once they have
+ * settled, or after `waitMs` at most, the temporary files left are removed.
+ */
+export async function stopWriting(waitMs = 500): Promise<void> {
+  stopped = true;
+  removeTempFiles();
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([Promise.allSettled([...inFlight]), new Promise((r) => (timer = setTimeout(r, waitMs)))]);
+  clearTimeout(timer);
+  removeTempFiles();
 }
 
 /**
@@ -102,7 +135,12 @@ function fsyncDirSync(dir: string): void {
  * failure the temporary file is removed and the error propagates; an existing file at `path` is
  * left untouched.
  */
-export async function writeFileAtomic(path: string, data: Uint8Array | string | readonly Uint8Array[]): Promise<void> {
+export function writeFileAtomic(path: string, data: Uint8Array | string | readonly Uint8Array[]): Promise<void> {
+  return tracked(writeAtomic(path, data));
+}
+
+async function writeAtomic(path: string, data: Uint8Array | string | readonly Uint8Array[]): Promise<void> {
+  throwIfStopped(path);
   const tmp = tempPathFor(path);
   let fh: FileHandle | undefined;
   let created = false;
@@ -110,13 +148,18 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string | 
   try {
     fh = await open(tmp, 'wx');
     created = true;
+    throwIfStopped(path);
     // Each writeFile continues at the handle's position.
     const chunks: readonly (Uint8Array | string)[] = typeof data === 'string' || data instanceof Uint8Array ? [data] : data;
-    for (const chunk of chunks) await fh.writeFile(chunk);
+    for (const chunk of chunks) {
+      await fh.writeFile(chunk);
+      throwIfStopped(path);
+    }
     await fh.sync();
     const h = fh;
     fh = undefined;
     await h.close();
+    throwIfStopped(path);
     await rename(tmp, path);
     created = false;
   } catch (err) {
@@ -135,6 +178,7 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string | 
 
 /** Synchronous variant of {@link writeFileAtomic} with the same semantics. */
 export function writeFileAtomicSync(path: string, data: Uint8Array | string): void {
+  throwIfStopped(path);
   const tmp = tempPathFor(path);
   let fd: number | undefined;
   let created = false;
@@ -194,25 +238,43 @@ export class AtomicFile {
    * Creates the temporary file of `target`.
    * @throws OutputFileError when it cannot be created
    */
-  static async create(target: string): Promise<AtomicFile> {
+  static create(target: string): Promise<AtomicFile> {
+    return tracked(AtomicFile.createTemp(target));
+  }
+
+  private static async createTemp(target: string): Promise<AtomicFile> {
+    throwIfStopped(target);
     const tmp = tempPathFor(target);
     pending.add(tmp);
+    let file: AtomicFile;
     try {
-      return new AtomicFile(target, tmp, await open(tmp, 'wx'));
+      file = new AtomicFile(target, tmp, await open(tmp, 'wx'));
     } catch (err) {
       pending.delete(tmp);
       throw asOutputError(target, err);
     }
+    try {
+      throwIfStopped(target);
+    } catch (err) {
+      await file.discard();
+      throw err;
+    }
+    return file;
   }
 
   /**
    * Writes `bytes` at byte `position` of the file.
    * @throws OutputFileError (disk full, I/O error); the file is then discarded
    */
-  async write(bytes: Uint8Array, position: number): Promise<void> {
+  write(bytes: Uint8Array, position: number): Promise<void> {
+    return tracked(this.writeAt(bytes, position));
+  }
+
+  private async writeAt(bytes: Uint8Array, position: number): Promise<void> {
     const handle = this.open();
     try {
       for (let done = 0; done < bytes.length; ) {
+        throwIfStopped(this.target);
         const n = Math.min(bytes.length - done, MAX_WRITE_BYTES);
         const { bytesWritten } = await handle.write(bytes, done, n, position + done);
         done += bytesWritten;
@@ -227,12 +289,18 @@ export class AtomicFile {
    * Syncs the file and renames it over the target.
    * @throws OutputFileError; the file is then discarded and the target left as it was
    */
-  async commit(): Promise<void> {
+  commit(): Promise<void> {
+    return tracked(this.commitTemp());
+  }
+
+  private async commitTemp(): Promise<void> {
     const handle = this.open();
     try {
+      throwIfStopped(this.target);
       await handle.sync();
       this.handle = null;
       await handle.close();
+      throwIfStopped(this.target);
       await rename(this.tmp, this.target);
       pending.delete(this.tmp);
     } catch (err) {

@@ -152,6 +152,27 @@ test('AtomicFile: discard, or a stop (removeTempFiles), leaves the target as it 
   await stopped.discard();
 }));
 
+test('stopWriting, called while writes are opening their temporary files: none is left, and nothing written after it', withTempDir((dir) => {
+  // In a child process: the stop is for good in the process that calls it. The CLI exits right
+  // after it (on Ctrl-C), so the child does too.
+  const script = [
+    `import { AtomicFile, stopWriting, writeFileAtomic, writeFileAtomicSync } from ${JSON.stringify(atomicModule)};`,
+    `const dir = process.argv[1];`,
+    `const writes = Array.from({ length: 64 }, (_, i) => writeFileAtomic(dir + '/r' + i + '.bin', new Uint8Array(1 << 20)));`,
+    `const files = Array.from({ length: 8 }, (_, i) => AtomicFile.create(dir + '/big' + i + '.bin'));`,
+    `await stopWriting();`,
+    `const settled = await Promise.allSettled([...writes, ...files]);`,
+    `let late = 'none';`,
+    `try { writeFileAtomicSync(dir + '/late.bin', 'x'); late = 'written'; } catch (e) { late = e.message; }`,
+    `console.log(settled.filter((s) => s.status === 'rejected').length + ' rejected; late: ' + late);`,
+    `process.exit(0);`,
+  ].join('\n');
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script, dir], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout.trim(), /^72 rejected; late: .*late\.bin: not written: the run was stopped$/);
+  assert.deepEqual(readdirSync(dir), []);
+}));
+
 test('AtomicFile: a write failing midway (EFBIG) is an OutputFileError; the file is discarded', { skip: canLimit ? false : 'needs /bin/sh and ulimit (POSIX)' }, withTempDir((dir) => {
   const target = join(dir, 'result.bin');
   writeFileSync(target, 'old complete content\n');
