@@ -43,9 +43,10 @@ kind k in params "events" (nm, iti) and each size s having at least one valid ev
 
 params.json keys: sfreq, rat_id, sessions, freq_range + n_freqs (-> np.geomspace) OR freqs (explicit list),
   n_cycles (fixed number) OR n_cycles_factor (n_cycles = np.maximum(3, freqs * factor)), zero_mean (true),
-  window_duration (2.0), normalize ("session-z" | "pre-event" | "baseline"), baseline [b0, b1],
-  baseline_mode (used only by normalize "baseline"), events (["nm", "iti"] or ["nm"]), rois (names; "all"),
-  theta_band [lo, hi], theta_window [t0, t1], note.
+  window_duration (2.0), normalize ("session-z" | "pre-event" | "pre-event-channel" | "baseline"), baseline
+  [b0, b1], baseline_mode (used only by normalize "baseline"), min_events (2: every group of these fixtures
+  is used), events (["nm", "iti"] or ["nm"]), rois (names; "all"), theta_band [lo, hi], theta_window [t0, t1],
+  note.
 expected.json keys: window_samples, n_times, rois {name: {channels, electrodes}} (in analysis order),
   events {k: {sizes: {"<s>": {n_events, valid_events}}, invalid_events: [{index, time, size, reason}]}},
   theta [{roi, events, size, n_events, theta}] (named ROIs, ROI order, events order, sizes ascending),
@@ -59,6 +60,7 @@ Cases (all: rat 9151, sfreq 200, 2.0 s windows -> window_samples = int(2.0*200) 
                            [0.0, 0.5]; windows + means for both ROIs.
   pre_event_frontal        normalize pre-event (§8.1), baseline [-1.0,-0.5], ROI frontal, events nm+iti,
                            geomspace(3, 7, 6), n_cycles 5, theta [3,7] x [-0.2,0]; windows + means.
+  pre_event_channel_frontal  normalize pre-event-channel (§8.1), otherwise as pre_event_frontal.
   baseline_<mode>_frontal  for mode in mean, ratio, logratio, percent, zscore, zlogratio: normalize baseline,
                            MNE rescale per event per channel, then the channel mean; ROI frontal, events nm only,
                            explicit freqs [3,4,5,6,7,9], n_cycles 5, baseline [-1.0,-0.5], theta band [4,7] (exact
@@ -92,10 +94,14 @@ Decisions / ambiguities resolved (a TypeScript implementation must match these)
   theta = M[np.ix_(fmask, tmask)].mean() of the (roi, events, size) mean M.
 * session-z (§3.4): per channel and frequency over the whole session, mean, std (ddof 0) floored at 1e-12,
   z = (P - mean)/std; ROI = mean over ROI channels (ROI = ascending channel order, §2.2); windows cut from it.
-* pre-event (§8.1): per channel, per (events kind, size), within one session, over that group's VALID events:
-  b_e = W_e[:, bmask].mean(-1); m = mean_e b_e; s = max(std_e b_e (ddof 0), 1e-12); Z_e = (W_e - m)/s
-  (broadcast over time); ROI window = mean over the ROI's channels (ROI order) of Z_e. nm and iti are
-  normalised separately (each group uses its own m, s). No fixture has a one-event group (std 0 -> floor).
+* pre-event (§8.1): the session-z ROI windows R_e (above), then per (events kind, size), within one session,
+  over that group's VALID events: b_e = R_e[:, bmask].mean(-1); m = mean_e b_e; s = max(std_e b_e (ddof 0),
+  1e-12); Z_e = (R_e - m)/s (broadcast over time). An electrode (a one-channel ROI) likewise.
+* pre-event-channel (§8.1): per channel, per (events kind, size), within one session, over that group's VALID
+  events: b_e = W_e[:, bmask].mean(-1); m = mean_e b_e; s = max(std_e b_e (ddof 0), 1e-12); Z_e = (W_e - m)/s
+  (broadcast over time) on the raw power windows W_e; ROI window = mean over the ROI's channels (ROI order)
+  of Z_e. nm and iti are normalised separately (each group uses its own m, s). No fixture has a one-event
+  group (std 0 -> floor).
 * baseline (§8.1): mne.baseline.rescale(W_e, window_times, (b0, b1), mode=mode, copy=True) per event per
   channel on the raw power window (F, 400); ROI window = mean over channels. (MNE's imin/imax equal the
   inclusive mask above; asserted.) Note MNE's zscore divides by np.std(W - mu over the baseline), which equals
@@ -281,11 +287,24 @@ def channel_windows(power, c, starts, ws):
     return np.stack([power[c, :, st:st + ws] for st in starts])  # (n_e, F, ws)
 
 
-def pre_event_channel(Wc, bmask):
-    b = Wc[:, :, bmask].mean(axis=-1)          # (n_e, F)
+def group_baseline_z(W, bmask):
+    """(W_e - m) / s over a group's windows W (n_e, F, ws): b_e the baseline means, m, s their mean and std."""
+    b = W[:, :, bmask].mean(axis=-1)          # (n_e, F)
     m = b.mean(axis=0)
     s = np.maximum(b.std(axis=0), 1e-12)
-    return (Wc - m[None, :, None]) / s[None, :, None]
+    return (W - m[None, :, None]) / s[None, :, None]
+
+
+def group_baseline_z_by_loops(W, wt, b0, b1):
+    n_e, F, ws = W.shape
+    out = np.empty_like(W)
+    for f in range(F):
+        b = [sum(W[e, f, t] for t in range(ws) if b0 <= wt[t] <= b1) / sum(1 for t in range(ws) if b0 <= wt[t] <= b1)
+             for e in range(n_e)]
+        m = sum(b) / n_e
+        s = max(np.sqrt(sum((x - m) ** 2 for x in b) / n_e), 1e-12)
+        out[:, f] = (W[:, f] - m) / s
+    return out
 
 
 def baseline_channel(Wc, wt, bl, mode):
@@ -362,7 +381,7 @@ def analyze(sess, p, rois, tag):
         events[k] = {'valid': valid, 'invalid': invalid}
     chans = sorted({c for _, ch, _ in rois for c in ch})
     norm = p['normalize']
-    if norm == 'session-z':
+    if norm in ('session-z', 'pre-event'):
         Z = session_z(power[chans])
         # check one row by hand
         row = power[chans[0], 0]
@@ -374,12 +393,12 @@ def analyze(sess, p, rois, tag):
         for k, ev in events.items():
             for s, lst in ev['valid'].items():
                 starts = [st for _, st in lst]
-                if norm == 'session-z':
+                if norm in ('session-z', 'pre-event'):
                     per_ch[(c, k, s)] = np.stack([Z[c_i, :, st:st + ws] for st in starts])
                     continue
                 Wc = channel_windows(power, c, starts, ws)
-                if norm == 'pre-event':
-                    per_ch[(c, k, s)] = pre_event_channel(Wc, bmask)
+                if norm == 'pre-event-channel':
+                    per_ch[(c, k, s)] = group_baseline_z(Wc, bmask)
                 elif norm == 'baseline':
                     per_ch[(c, k, s)] = baseline_channel(Wc, wt, (b0, b1), p['baseline_mode'])
                 else:
@@ -389,14 +408,9 @@ def analyze(sess, p, rois, tag):
     k0 = p['events'][0]
     s0, lst0 = next(iter(events[k0]['valid'].items()))
     Wc = channel_windows(power, c0, [st for _, st in lst0], ws)
-    if norm == 'pre-event':
-        n_e, F = Wc.shape[0], Wc.shape[1]
-        for f in range(F):
-            b = [sum(Wc[e, f, t] for t in range(ws) if b0 <= wt[t] <= b1) / bmask.sum() for e in range(n_e)]
-            m = sum(b) / n_e
-            s = max(np.sqrt(sum((x - m) ** 2 for x in b) / n_e), 1e-12)
-            assert np.allclose(per_ch[(c0, k0, s0)][:, f], (Wc[:, f] - m) / s, rtol=1e-10, atol=1e-10)
-        CHECKS.append((f'{tag}: pre-event z by loops', 'ok'))
+    if norm == 'pre-event-channel':
+        assert np.allclose(per_ch[(c0, k0, s0)], group_baseline_z_by_loops(Wc, wt, b0, b1), rtol=1e-10, atol=1e-10)
+        CHECKS.append((f'{tag}: pre-event-channel z by loops', 'ok'))
     if norm == 'baseline':
         worst = 0.0
         for e in range(Wc.shape[0]):
@@ -414,6 +428,12 @@ def analyze(sess, p, rois, tag):
             for s in ev['valid']:
                 wins = np.stack([per_ch[(c, k, s)] for c in ch]).mean(axis=0)
                 assert wins.shape == (len(ev['valid'][s]), len(freqs), ws)
+                if norm == 'pre-event':
+                    z = group_baseline_z(wins, bmask)
+                    if name == rois[0][0] and k == k0 and s == s0:
+                        assert np.allclose(z, group_baseline_z_by_loops(wins, wt, b0, b1), rtol=1e-10, atol=1e-10)
+                        CHECKS.append((f'{tag}: pre-event z of the ROI windows by loops', 'ok'))
+                    wins = z
                 out[name][k][s] = wins
     return {'freqs': freqs, 'ncy': ncy, 'wt': wt, 'ws': ws, 'n_times': n_times, 'events': events, 'roi': out,
             'power': power}
@@ -464,6 +484,7 @@ def base_params(**kw):
     p = {'sfreq': int(SFREQ), 'rat_id': RAT, 'sessions': ['../sessions/main'],
          'freq_range': [3.0, 7.0], 'n_freqs': 6, 'n_cycles': 5.0, 'zero_mean': True,
          'window_duration': WD, 'normalize': 'pre-event', 'baseline': [-1.0, -0.5], 'baseline_mode': 'zscore',
+         'min_events': 2,
          'events': ['nm', 'iti'], 'rois': ['frontal'], 'theta_band': [3.0, 7.0], 'theta_window': [-0.2, 0.0]}
     p.update(kw)
     return {k: v for k, v in p.items() if v is not None}  # None removes a key
@@ -484,7 +505,7 @@ def single_case(out, main, name, p, windows_for, desc, electrode_theta=False, ex
     d = os.path.join(out, name)
     rois = resolve_rois(RAT, p['rois'])
     res = analyze(main, p, rois, name)
-    if name == 'session_z_frontal_motor' or name == 'pre_event_frontal':
+    if name in ('session_z_frontal_motor', 'pre_event_frontal'):
         check_power(name, main['eeg'], res['power'], res['freqs'], res['ncy'], rois[0][1][0])
     named = [r for r in rois if not r[0].startswith('e')]
     multi = len(rois) > 1
@@ -608,6 +629,11 @@ def main():
     r2, _ = single_case(out, main_s, 'pre_event_frontal', base_params(), '*',
                         'pre-event (§8.1) baseline [-1,-0.5], ROI frontal, nm+iti, geomspace(3,7,6), n_cycles 5, '
                         'theta [3,7] x [-0.2,0]')
+    r2c, _ = single_case(out, main_s, 'pre_event_channel_frontal', base_params(normalize='pre-event-channel'), '*',
+                         'pre-event-channel (§8.1) baseline [-1,-0.5], ROI frontal, nm+iti, geomspace(3,7,6), '
+                         'n_cycles 5, theta [3,7] x [-0.2,0]')
+    # the two pre-event forms differ on an ROI of several channels
+    assert not np.allclose(r2['roi']['frontal']['nm'][1.0], r2c['roi']['frontal']['nm'][1.0])
     # 3. baseline modes
     for mode in MODES:
         single_case(out, main_s, f'baseline_{mode}_frontal',
@@ -641,7 +667,7 @@ def main():
                   'geomspace(3,7,6), n_cycles 5, theta [3,7] x [-0.2,0]; session_1 has no ITI size 3')
     assert e5['events']['iti']['sizes']['3']['sessions'] == [0]
 
-    # every group has >= 2 valid events (so no pre-event std is floored), in every case and session
+    # every group has >= 2 valid events (so no pre-event std is floored; min_events 2 keeps them all)
     for root, _, fs in os.walk(out):
         if 'expected.json' in fs:
             with open(os.path.join(root, 'expected.json')) as f:
@@ -667,7 +693,7 @@ def main():
     for c in CASES:
         print(f"{c['name']:28s} {c['n_files_on_disk']:3d} files {c['bytes'] / 1e6:6.2f} MB  rois {len(c['rois'])}")
     print(f'TOTAL {tot_n} files, {tot_b / 1e6:.2f} MB')
-    for name in ('pre_event_frontal', 'session_z_frontal_motor', 'rat_pre_event'):
+    for name in ('pre_event_frontal', 'pre_event_channel_frontal', 'session_z_frontal_motor', 'rat_pre_event'):
         with open(os.path.join(out, name, 'expected.json')) as f:
             for r in json.load(f)['theta']:
                 print(f"  {name} theta {r['roi']} {r['events']} size {r['size']} n={r['n_events']}: {r['theta']:.6f}")

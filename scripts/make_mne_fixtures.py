@@ -95,7 +95,8 @@ Layout (<out> = argv[1])
      truncating_window_1p15            window_duration 1.15 at 200 Hz -> int(229.99999999999997) = 229 (odd)
                                        samples; factor 2
      sfreq250_zero_channel             sfreq 250, window 0.8 s (200 samples), 3-9 Hz x 6; ROI [1,2,3] where
-                                       channel 2 is all zeros (power exactly 0, std 0 -> floor 1e-12 -> z = 0)
+                                       channel 2 is all zeros (power exactly 0, std 0 -> floor 1e-12 -> z = 0;
+                                       the analysis refuses the flat channel, the ROI z-score is checked)
      frontal_by_name_32ch              32 channels x 6 s, rat 9151, ROI {"name": "frontal"} -> channels
                                        [20,21,23,24] via data/electrode_mappings.csv + roi_map.json
                                        (params.json has expected_channels and electrodes); 4-8 Hz x 8, factor 1.5

@@ -64,6 +64,26 @@ export class NonFiniteDataError extends EegParallelError {
   }
 }
 
+/** A used channel is flat: every sample has one value (a disconnected or saturated electrode). */
+export class FlatChannelError extends EegParallelError {
+  readonly channel: number;
+  constructor(channel: number, value: number, nTimes: number, where = '') {
+    super(
+      'flat-channel',
+      `channel ${channel}${where} is flat: all ${nTimes} samples are ${value}; its power has no time course to normalise ` +
+        '(a disconnected or saturated electrode?)',
+    );
+    this.channel = channel;
+  }
+}
+
+/** A computed value is NaN or ±Inf (e.g. a baseline ratio over a baseline of zero power). */
+export class NonFiniteResultError extends EegParallelError {
+  constructor(message: string) {
+    super('non-finite-result', message);
+  }
+}
+
 /** The session data is inconsistent: eeg/eeg_time lengths, non-increasing time axis, bad shapes. */
 export class SessionDataError extends EegParallelError {
   constructor(message: string) {

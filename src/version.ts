@@ -1,2 +1,2 @@
 /** Package version, reported by `--version` and written into every results file. */
-export const VERSION = '0.1.0';
+export const VERSION = '0.2.0';

@@ -2,7 +2,7 @@
  * Multi-session (rat) and cross-rat analyses (docs/method.md §3.6).
  */
 import { planRun, type RunPlan } from '../compute/plan.js';
-import { EegParallelError, NoUsableSessionError } from '../errors.js';
+import { EegParallelError, NoUsableSessionError, NonFiniteResultError } from '../errors.js';
 import { refTimes, type SessionRef } from '../io/session-refs.js';
 import { sizeLabel } from '../model/session-data.js';
 import { frequencyCount } from './roi-spectrogram.js';
@@ -240,6 +240,8 @@ export interface RatMeans {
 /**
  * Cross-rat means (docs/method.md §3.6): per events kind and size, the mean over rats (that have
  * the group) of each rat's mean spectrogram, rats in the given order.
+ *
+ * @throws NonFiniteResultError when a rat's mean holds NaN or ±Inf (never averaged in silently)
  */
 export function crossRatMeans(rats: readonly RatMeans[]): CrossRatMean[] {
   const byGroup = new Map<string, { events: EventKind; size: number; sum: Float64Array; rats: string[] }>();
@@ -257,6 +259,10 @@ export function crossRatMeans(rats: readonly RatMeans[]): CrossRatMean[] {
           'session-data',
           `rat ${rat.ratId} ${events} size ${s.size}: spectrogram has ${s.mean.length} values, other rats ${entry.sum.length}`,
         );
+      }
+      const bad = s.mean.findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0) {
+        throw new NonFiniteResultError(`rat ${rat.ratId} ${events} size ${s.size}: its mean holds a non-finite value (${s.mean[bad]} at value ${bad}); it cannot enter a cross-rat mean`);
       }
       for (let j = 0; j < s.mean.length; j++) entry.sum[j] = entry.sum[j]! + s.mean[j]!;
       entry.rats.push(rat.ratId);

@@ -1,7 +1,8 @@
 /**
  * Several ROIs, and every electrode on its own, from one pass over a session's channels
- * (docs/method.md §8.1–8.2): each channel's raw power windows are computed once, normalised, and
- * added to every ROI that holds the channel, in that ROI's channel order. A channel's
+ * (docs/method.md §8.1–8.2): each channel's raw power windows are computed once, normalised (the
+ * mode's channel step), and added to every ROI that holds the channel, in that ROI's channel
+ * order; the mode's ROI step then applies to each ROI's averaged windows. A channel's
  * contribution is the same operation as in a one-ROI run (the kernel's addZRows with the ROI
  * divisor), so every ROI here has the bits it has when analysed alone.
  */
@@ -9,7 +10,7 @@ import { accumulateZRows, roiDivisor, type ChannelOutputs } from '../compute/cha
 import { InvalidParameterError } from '../errors.js';
 import { sizeLabel } from '../model/session-data.js';
 import type { EventKind, EventWindow } from './events.js';
-import { normalizeChannelWindows, type Normalization, type WindowSpan } from './normalize.js';
+import { normalizeChannelWindows, normalizeRoiWindows, type Normalization, type WindowSpan } from './normalize.js';
 import type { ResolvedRoi } from './roi.js';
 
 /** The windows of one events kind and size, in the order they are computed. */
@@ -157,6 +158,7 @@ export class RoiSetReduction {
       this.scratch ??= new Float64Array(windows.length);
       this.scratch.fill(0);
       add(this.scratch, 1);
+      normalizeRoiWindows(this.scratch, nFreqs, windowSamples, this.spans, this.normalization, this.baseline);
       const means = this.groups.map((g, i) => {
         const { start, count } = this.spans[i]!;
         return { ...describeGroup(g), mean: meanOfWindows(this.scratch!.subarray(start * per, (start + count) * per), count, per) };
@@ -165,9 +167,12 @@ export class RoiSetReduction {
     }
   }
 
-  /** The ROIs' windows and means, group by group. */
+  /** The ROIs' windows (after the mode's ROI step) and means, group by group; called once, at the end. */
   roiGroups(): WindowGroup[][] {
-    return this.sums.map((sum) => splitGroups(this.groups, sum, this.nFreqs, this.windowSamples));
+    return this.sums.map((sum) => {
+      normalizeRoiWindows(sum, this.nFreqs, this.windowSamples, this.spans, this.normalization, this.baseline);
+      return splitGroups(this.groups, sum, this.nFreqs, this.windowSamples);
+    });
   }
 
   /** The electrodes' means, in the order given. */

@@ -7,17 +7,18 @@ import type { ParallelOptions } from '../compute/options.js';
 import { runChannelJobs } from '../compute/channel-runs.js';
 import { planRun, type RunPlan } from '../compute/plan.js';
 import { createWaveletBank } from '../dsp/convolve.js';
-import { EegParallelError, InvalidParameterError } from '../errors.js';
-import { channelSamples, sessionSfreq, type SessionData } from '../model/session-data.js';
+import { EegParallelError, EventWindowError, FlatChannelError, InvalidParameterError, NonFiniteResultError } from '../errors.js';
+import { channelSamples, sessionSfreq, sizeLabel, type SessionData } from '../model/session-data.js';
 import { EVENT_KINDS, planEventWindows, windowSizes, type EventKind, type InvalidEvent, type WindowPlan } from './events.js';
-import { resolveNormalization, samplesWithin, type Normalization, type NormalizationOptions } from './normalize.js';
-import { MAX_ELECTRODE, MIN_ELECTRODE, resolveRoi, roiKey, type ResolvedRoi, type RoiSpec, type RoiTables } from './roi.js';
+import { modeInfo, normalizationLabel, normalizeRoiWindows, resolveNormalization, samplesWithin, type Normalization, type NormalizationOptions } from './normalize.js';
+import { checkRoiSpecs, MAX_ELECTRODE, MIN_ELECTRODE, resolveRoi, roiKey, type ResolvedRoi, type RoiSpec, type RoiTables } from './roi.js';
 import { frequencyCount, resolveTfrParams, roiProblem, roiSpectrogram, roiWindows, validateRoiChannels, type TfrOptions } from './roi-spectrogram.js';
-import { RoiSetReduction, splitGroups, unionChannels, type ElectrodeMeans, type EventGroup, type WindowGroup } from './roi-set.js';
-import { validateSessionData } from './session-checks.js';
+import { groupSpans, RoiSetReduction, splitGroups, unionChannels, type ElectrodeMeans, type EventGroup, type WindowGroup } from './roi-set.js';
+import { flatChannels, validateSessionData } from './session-checks.js';
 import { runThetaSelection, type ThetaSelection } from './theta.js';
 
 export type { WindowGroup, GroupMean, ElectrodeMeans } from './roi-set.js';
+import type { GroupMean } from './roi-set.js';
 
 export const DEFAULT_WINDOW_DURATION = 1.0;
 
@@ -73,8 +74,10 @@ export interface SessionAnalysis {
   roi: ResolvedRoi;
   /** Every ROI analysed, in the order given. */
   rois: RoiResult[];
-  /** ROIs of a several-ROI run left out for this session (e.g. an electrode it lacks). */
+  /** ROIs of a several-ROI run left out for this session (e.g. an electrode it lacks, a flat channel). */
   skippedRois: SkippedRoi[];
+  /** Events groups left out: fewer valid events than the run's minimum. */
+  excludedGroups: ExcludedGroup[];
   /** Every electrode as a one-channel ROI (with `electrodes`), else null. */
   electrodes: ElectrodeMeans[] | null;
   /** The channels computed, each once (rows of channelMean/channelStd). */
@@ -109,6 +112,16 @@ export interface SessionAnalysis {
   computeSeconds: number;
 }
 
+/** An events group (kind and size) of a session left out of its results and its rat's pooled means. */
+export interface ExcludedGroup {
+  events: EventKind;
+  size: number;
+  label: string;
+  /** Its valid events. */
+  nEvents: number;
+  reason: string;
+}
+
 /** The ROIs as a list. */
 export function roiSpecs(options: Pick<AnalysisOptions, 'roi'>): readonly RoiSpec[] {
   return Array.isArray(options.roi) ? (options.roi as readonly RoiSpec[]) : [options.roi as RoiSpec];
@@ -120,7 +133,20 @@ export function roiSpecs(options: Pick<AnalysisOptions, 'roi'>): readonly RoiSpe
  * one-ROI session-z path, whose tasks may split a channel's rows.
  */
 export function usesChannelWindows(options: AnalysisOptions): boolean {
-  return roiSpecs(options).length > 1 || (options.electrodes ?? false) || (options.normalize ?? 'session-z') !== 'session-z';
+  return roiSpecs(options).length > 1 || (options.electrodes ?? false) || modeInfo(options.normalize ?? 'session-z').channelStep !== 'session-z';
+}
+
+/**
+ * Checks what can be checked of the analysis options before any session is read (ROI names and
+ * electrode numbers, events, normalisation, minimum events), so that a typo is one error of the
+ * run, not a failure of every session.
+ *
+ * @throws InvalidParameterError naming the bad value
+ */
+export function checkAnalysisOptions(options: AnalysisOptions): void {
+  checkRoiSpecs(roiSpecs(options), options.tables);
+  resolveEvents(options.events);
+  resolveNormalization(options);
 }
 
 /** Validated events kinds, in file order (nm before iti). */
@@ -204,56 +230,105 @@ export function planSessionRun(nChannels: number, nTimes: number, options: Analy
 }
 
 /**
- * Analyses one session: ROI channels → power → normalised windows per events kind and size, per
- * ROI.
- *
- * @param plan how it runs; by default planned from `options` for this session
- * @throws RoiError / ChannelRangeError / NonFiniteDataError / SessionDataError / EventWindowError /
- *   InvalidParameterError — see docs/method.md §3.6 for the cases
+ * The events groups of a session that have at least `minEvents` valid events, and those left out.
  */
-export async function analyzeSession(
-  session: SessionData,
-  options: AnalysisOptions,
-  sessionIndex: number | null = null,
-  plan?: RunPlan,
-): Promise<SessionAnalysis> {
-  validateSessionData(session);
-  const sfreq = sessionSfreq(session);
-  const setup = resolveSessionRois(options, session.ratId, session.nChannels);
-  const params = resolveTfrParams(options, sfreq);
-  const windowDuration = options.windowDuration ?? DEFAULT_WINDOW_DURATION;
-  const normalization = resolveNormalization(options);
-  const events = resolveEvents(options.events);
-  const channelWindows = usesChannelWindows(options);
-  if (channelWindows && options.saveRoiPower) {
-    throw new InvalidParameterError('--save-roi-power writes the session-z power of one ROI; it cannot be combined with several ROIs, electrodes or a baseline normalisation');
-  }
-  const runPlan = plan ?? planSessionRun(setup.channels.length, session.nTimes, options);
-  const plans = events.map((kind) => ({
-    events: kind,
-    plan:
-      kind === 'nm'
-        ? planEventWindows(session.eegTime, session.nmPeakTimes, session.nmSizes, windowDuration, sfreq, 'nm')
-        : planEventWindows(session.eegTime, session.itiPeakTimes ?? new Float64Array(0), session.itiSizes ?? new Float64Array(0), windowDuration, sfreq, 'iti'),
-  }));
-  const { windowSamples, windowTimes } = plans[0]!.plan;
-  const baseline = normalization.mode === 'session-z' ? null : samplesWithin(windowTimes, normalization.baseline, 'baseline');
-  const theta = runThetaSelection(params.freqs, windowTimes, options.thetaBand, options.thetaWindow);
-  validateRoiChannels(session, setup.channels);
+export function applyMinEvents(groups: readonly EventGroup[], minEvents: number, normalize: string): { kept: EventGroup[]; excluded: ExcludedGroup[] } {
+  const kept = groups.filter((g) => g.members.length >= minEvents);
+  const excluded = groups
+    .filter((g) => g.members.length < minEvents)
+    .map((g) => ({
+      events: g.events,
+      size: g.size,
+      label: sizeLabel(g.size),
+      nEvents: g.members.length,
+      reason: `${g.members.length} ${g.members.length === 1 ? 'event' : 'events'}, fewer than the ${minEvents} required (--min-events, ${normalize})`,
+    }));
+  return { kept, excluded };
+}
 
-  const started = performance.now();
-  const bank = createWaveletBank(params, session.nTimes);
-  const nFreqs = params.freqs.length;
-  const groups = eventGroups(plans);
+/**
+ * Leaves out of a session's ROIs those holding a flat channel ({@link flatChannels}): with one
+ * ROI the session fails; with several, each such ROI or electrode is skipped with the reason and
+ * the others go on (its channel is still computed; nothing uses it).
+ *
+ * @throws FlatChannelError when the only ROI, or every ROI and electrode, holds a flat channel
+ */
+function withoutFlatChannels(session: SessionData, setup: SessionRois, several: boolean): SessionRois {
+  const flat = flatChannels(session, setup.channels);
+  if (flat.length === 0) return setup;
+  const errorOf = (c: number) => {
+    const f = flat.find((x) => x.channel === c)!;
+    return new FlatChannelError(c, f.value, session.nTimes);
+  };
+  const flatIn = (channels: readonly number[]) => channels.find((c) => flat.some((f) => f.channel === c));
+  if (!several) throw errorOf(flatIn(setup.rois[0]!.channels)!);
+  const skipped = [...setup.skipped];
+  const rois = setup.rois.filter((roi) => {
+    const c = flatIn(roi.channels);
+    if (c !== undefined) skipped.push({ key: roiKey(roi.spec), reason: errorOf(c).message });
+    return c === undefined;
+  });
+  const electrodes = setup.electrodes?.filter((e) => {
+    const c = flatIn([e.channel]);
+    if (c !== undefined) skipped.push({ key: roiKey({ electrodes: [e.electrode] }), reason: errorOf(c).message });
+    return c === undefined;
+  }) ?? null;
+  if (rois.length === 0 && (electrodes === null || electrodes.length === 0)) throw errorOf(flat[0]!.channel);
+  return { ...setup, rois, electrodes, skipped };
+}
+
+/**
+ * @throws NonFiniteResultError when a group's mean holds NaN or ±Inf (a window value that is not
+ *   finite makes its group's mean so): the session fails rather than carry it into any mean
+ */
+function checkFiniteResults(rois: readonly RoiResult[], electrodes: readonly ElectrodeMeans[] | null, freqs: Float64Array, windowTimes: Float64Array, normalization: Normalization): void {
+  const check = (what: string, g: GroupMean) => {
+    const bad = g.mean.findIndex((v) => !Number.isFinite(v));
+    if (bad < 0) return;
+    const count = g.mean.reduce((n, v) => n + (Number.isFinite(v) ? 0 : 1), 0);
+    const f = Math.floor(bad / windowTimes.length);
+    const t = bad % windowTimes.length;
+    throw new NonFiniteResultError(
+      `${what}, ${g.events} size ${g.label}: ${count} of ${g.mean.length} mean values are not finite ` +
+        `(first ${g.mean[bad]} at ${Number(freqs[f]!.toPrecision(4))} Hz, ${Number(windowTimes[t]!.toPrecision(4))} s) under ${normalizationLabel({ normalize: normalization.mode, baseline: normalization.baseline, baseline_mode: normalization.baselineMode })}; ` +
+        'the session is left out (is its baseline power zero?)',
+    );
+  };
+  for (const r of rois) for (const g of r.groups) check(`ROI ${r.roi.label}`, g);
+  for (const e of electrodes ?? []) for (const g of e.groups) check(`electrode ${e.electrode}`, g);
+}
+
+/** What {@link computeRoiGroups} returns: per ROI its groups, and the channels' statistics. */
+interface ComputedGroups {
+  roiGroups: WindowGroup[][];
+  electrodes: ElectrodeMeans[] | null;
+  roiPower: Float64Array | null;
+  channelMean: Float64Array;
+  channelStd: Float64Array;
+}
+
+/**
+ * The ROIs' normalised windows of a session, per events group: channel by channel, each channel's
+ * windows added to every ROI that holds it (several ROIs, electrodes, or a channel step other than
+ * session-z), or the one-ROI session-z path, whose tasks may split a channel's rows. The mode's ROI
+ * step is applied to every ROI's averaged windows either way.
+ */
+async function computeRoiGroups(
+  session: SessionData,
+  setup: SessionRois,
+  groups: readonly EventGroup[],
+  windowSamples: number,
+  bank: ReturnType<typeof createWaveletBank>,
+  options: AnalysisOptions,
+  normalization: Normalization,
+  baseline: { first: number; end: number } | null,
+  plan: RunPlan,
+): Promise<ComputedGroups> {
+  const nFreqs = bank.freqs.length;
   const positions = { starts: Int32Array.from(groups.flatMap((g) => g.members), (w) => w.start), windowSamples };
-  let roiGroups: WindowGroup[][];
-  let electrodes: ElectrodeMeans[] | null = null;
-  let roiPower: Float64Array | null = null;
-  let channelMean: Float64Array;
-  let channelStd: Float64Array;
-  if (channelWindows) {
+  if (usesChannelWindows(options)) {
     const reduction = new RoiSetReduction(setup.rois, setup.electrodes ?? [], setup.channels, groups, nFreqs, windowSamples, normalization, baseline);
-    ({ channelMean, channelStd } = await runChannelJobs(
+    const { channelMean, channelStd } = await runChannelJobs(
       {
         signals: setup.channels.map((c) => channelSamples(session, c)),
         names: setup.channels.map((c) => `channel ${c}`),
@@ -263,25 +338,79 @@ export async function analyzeSession(
         roi: null,
         onChannel: (position, outputs) => reduction.addChannel(position, outputs),
       },
-      runPlan,
-    ));
-    roiGroups = reduction.roiGroups();
-    if (setup.electrodes !== null) electrodes = reduction.electrodeMeans();
-  } else {
-    const roi = setup.rois[0]!;
-    let windows: Float64Array;
-    if (options.saveRoiPower) {
-      const spec = await roiSpectrogram(session, roi.channels, bank, false, runPlan);
-      roiPower = spec.roiPower;
-      ({ channelMean, channelStd } = spec);
-      windows = sliceWindows(roiPower, session.nTimes, nFreqs, positions.starts, windowSamples);
-    } else {
-      ({ windows, channelMean, channelStd } = await roiWindows(session, roi.channels, bank, positions, runPlan));
-    }
-    roiGroups = [splitGroups(groups, windows, nFreqs, windowSamples)];
+      plan,
+    );
+    return { roiGroups: reduction.roiGroups(), electrodes: setup.electrodes === null ? null : reduction.electrodeMeans(), roiPower: null, channelMean, channelStd };
   }
+  const roi = setup.rois[0]!;
+  let windows: Float64Array;
+  let roiPower: Float64Array | null = null;
+  let stats: { channelMean: Float64Array; channelStd: Float64Array };
+  if (options.saveRoiPower) {
+    const spec = await roiSpectrogram(session, roi.channels, bank, false, plan);
+    roiPower = spec.roiPower;
+    stats = spec;
+    windows = sliceWindows(roiPower, session.nTimes, nFreqs, positions.starts, windowSamples);
+  } else {
+    const result = await roiWindows(session, roi.channels, bank, positions, plan);
+    windows = result.windows;
+    stats = result;
+  }
+  normalizeRoiWindows(windows, nFreqs, windowSamples, groupSpans(groups), normalization, baseline);
+  return { roiGroups: [splitGroups(groups, windows, nFreqs, windowSamples)], electrodes: null, roiPower, channelMean: stats.channelMean, channelStd: stats.channelStd };
+}
+
+/**
+ * Analyses one session: ROI channels → power → normalised windows per events kind and size, per
+ * ROI.
+ *
+ * @param plan how it runs; by default planned from `options` for this session
+ * @throws RoiError / ChannelRangeError / NonFiniteDataError / FlatChannelError / SessionDataError /
+ *   EventWindowError / NonFiniteResultError / InvalidParameterError — see docs/method.md §3.6 for
+ *   the cases
+ */
+export async function analyzeSession(
+  session: SessionData,
+  options: AnalysisOptions,
+  sessionIndex: number | null = null,
+  plan?: RunPlan,
+): Promise<SessionAnalysis> {
+  checkAnalysisOptions(options);
+  validateSessionData(session);
+  const sfreq = sessionSfreq(session);
+  const several = roiSpecs(options).length > 1 || (options.electrodes ?? false);
+  const params = resolveTfrParams(options, sfreq);
+  const windowDuration = options.windowDuration ?? DEFAULT_WINDOW_DURATION;
+  const normalization = resolveNormalization(options);
+  const events = resolveEvents(options.events);
+  if (usesChannelWindows(options) && options.saveRoiPower) {
+    throw new InvalidParameterError('--save-roi-power writes the session-z power of one ROI; it cannot be combined with several ROIs, electrodes or a per-channel baseline normalisation');
+  }
+  const plans = events.map((kind) => ({
+    events: kind,
+    plan:
+      kind === 'nm'
+        ? planEventWindows(session.eegTime, session.nmPeakTimes, session.nmSizes, windowDuration, sfreq, 'nm')
+        : planEventWindows(session.eegTime, session.itiPeakTimes ?? new Float64Array(0), session.itiSizes ?? new Float64Array(0), windowDuration, sfreq, 'iti'),
+  }));
+  const { windowSamples, windowTimes } = plans[0]!.plan;
+  const baseline = normalization.baseline === null ? null : samplesWithin(windowTimes, normalization.baseline, 'baseline');
+  const theta = runThetaSelection(params.freqs, windowTimes, options.thetaBand, options.thetaWindow);
+  const resolved = resolveSessionRois(options, session.ratId, session.nChannels);
+  validateRoiChannels(session, resolved.channels);
+  const setup = withoutFlatChannels(session, resolved, several);
+  const { kept: groups, excluded: excludedGroups } = applyMinEvents(eventGroups(plans), normalization.minEvents, normalization.mode);
+  if (!groups.some((g) => g.events === 'nm')) {
+    throw new EventWindowError(`no NM size has the ${normalization.minEvents} valid events required (--min-events): ${excludedGroups.filter((g) => g.events === 'nm').map((g) => `size ${g.label}: ${g.nEvents}`).join(', ')}`);
+  }
+
+  const started = performance.now();
+  const bank = createWaveletBank(params, session.nTimes);
+  const runPlan = plan ?? planSessionRun(setup.channels.length, session.nTimes, options);
+  const computed = await computeRoiGroups(session, setup, groups, windowSamples, bank, options, normalization, baseline, runPlan);
   const computeSeconds = (performance.now() - started) / 1000;
-  const rois = setup.rois.map((roi, r) => ({ roi, key: roiKey(roi.spec), groups: roiGroups[r]! }));
+  const rois = setup.rois.map((roi, r) => ({ roi, key: roiKey(roi.spec), groups: computed.roiGroups[r]! }));
+  checkFiniteResults(rois, computed.electrodes, params.freqs, windowTimes, normalization);
   const first = rois[0];
 
   return {
@@ -293,7 +422,8 @@ export async function analyzeSession(
     roi: first?.roi ?? { spec: { electrodes: [] }, label: 'electrodes', channels: setup.channels, electrodes: null },
     rois,
     skippedRois: setup.skipped,
-    electrodes,
+    excludedGroups,
+    electrodes: computed.electrodes,
     channels: setup.channels,
     events,
     normalization,
@@ -307,9 +437,9 @@ export async function analyzeSession(
     sizes: first?.groups.filter((g) => g.events === 'nm') ?? [],
     invalidEvents: plans.find((p) => p.events === 'nm')?.plan.invalid ?? [],
     invalidItiEvents: plans.find((p) => p.events === 'iti')?.plan.invalid ?? [],
-    channelMean,
-    channelStd,
-    roiPower,
+    channelMean: computed.channelMean,
+    channelStd: computed.channelStd,
+    roiPower: computed.roiPower,
     computeSeconds,
   };
 }

@@ -11,16 +11,20 @@ import { resolve } from 'node:path';
 import type { EventKind } from '../analysis/events.js';
 import { BASELINE_MODES, NORMALIZE_MODES, type BaselineMode, type NormalizeMode } from '../analysis/normalize.js';
 import { roiNames, type RoiSpec } from '../analysis/roi.js';
-import type { AnalysisOptions } from '../analysis/session.js';
+import { checkAnalysisOptions, type AnalysisOptions } from '../analysis/session.js';
 import type { Strategy } from '../compute/options.js';
+import { labFrequencyTable, selectFrequencies } from '../dsp/grid.js';
 import { InvalidParameterError } from '../errors.js';
+import { VERSION } from '../version.js';
 import {
   addParallelOptions,
+  parseInteger,
   parseIntegerList,
   parseParallelOptions,
   parsePositive,
   parseRange,
   parseTfrOptions,
+  TFR_OPTIONS,
   type ParallelCliOptions,
   type TfrCliOptions,
 } from './parse.js';
@@ -30,16 +34,13 @@ const VALUE_OPTIONS = {
   preset: ['--preset <NAME>', 'lab-report: the lab\'s published analysis (explicit options override it)'],
   roi: ['--roi <NAMES|E1,E2,...|all>', 'ROI names from data/roi_map.json (several: frontal,motor), electrode numbers 1–32, or all (every ROI and electrode)'],
   channels: ['--channels <I1,I2,...>', '0-based channel indices (instead of --roi)'],
-  freqs: ['--freqs <F1,F2,...>', 'explicit frequencies, Hz'],
-  freqRange: ['--freq-range <LO,HI>', 'geomspace range, Hz (default 3,8)'],
-  nFreqs: ['--n-freqs <N>', 'geomspace frequencies (default 20)'],
-  nCycles: ['--n-cycles <C|C1,C2,...>', 'fixed cycles, or one value per frequency'],
-  nCyclesFactor: ['--n-cycles-factor <K>', 'cycles = max(3, K·f) (default 3)'],
+  ...TFR_OPTIONS,
   window: ['--window <SECONDS>', 'event window length (default 1.0)'],
   events: ['--events <nm|iti|nm,iti>', 'which events are windowed (default nm)'],
-  normalize: ['--normalize <MODE>', `${NORMALIZE_MODES.join('|')} (default session-z)`],
+  normalize: ['--normalize <MODE>', `${NORMALIZE_MODES.join('|')} (default session-z; docs/method.md §8.1)`],
   baseline: ['--baseline <B0,B1>', 'baseline interval, s, both ends included (default -1.0,-0.5)'],
   baselineMode: ['--baseline-mode <MODE>', `with --normalize baseline: ${BASELINE_MODES.join('|')} (default zscore)`],
+  minEvents: ['--min-events <N>', 'leave out a session\'s events groups (kind and size) with fewer valid events (default 3 under pre-event modes, else 1)'],
   thetaBand: ['--theta-band <LO,HI>', 'theta scalar band, Hz (default 3,7)'],
   thetaWindow: ['--theta-window <T0,T1>', 'theta scalar window, s (default -0.2,0)'],
   layout: ['--layout <FILE>', 'electrode layout CSV (site,x_mm,y_mm) for the cross-rat electrode maps (default data/h32_layout.csv)'],
@@ -53,10 +54,10 @@ export type AnalysisCliOptions = Partial<Record<ValueOption, string>> & Parallel
 
 /** Named configurations: option values, as a user would type them. */
 export const PRESETS: Readonly<Record<string, Partial<Record<ValueOption, string>>>> = {
-  // The lab's published analysis (docs/method.md §8).
+  // The lab's published analysis (docs/method.md §8): its 61 frequencies, the lab's frequency
+  // table selected for 3–7 Hz, written in full precision (String(x) reads back as x).
   'lab-report': {
-    freqRange: '3,7',
-    nFreqs: '59',
+    freqs: Array.from(selectFrequencies(labFrequencyTable(), 3, 7), String).join(','),
     nCycles: '5',
     window: '2.0',
     normalize: 'pre-event',
@@ -81,9 +82,13 @@ function withPreset(opts: AnalysisCliOptions): AnalysisCliOptions {
   const preset = PRESETS[opts.preset];
   if (preset === undefined) throw new InvalidParameterError(`--preset: '${opts.preset}' is unknown; expected one of ${Object.keys(PRESETS).join(', ')}`);
   const given = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined));
-  // --channels replaces the preset's ROIs as --roi does.
-  const presetRoi = opts.channels !== undefined ? { ...preset, roi: undefined } : preset;
-  return { ...presetRoi, ...given } as AnalysisCliOptions;
+  // Options that replace the preset's: --channels its ROIs (as --roi does), any frequency option
+  // its frequencies.
+  const replaced = {
+    ...(opts.channels !== undefined && { roi: undefined }),
+    ...((opts.freqsFile !== undefined || opts.freqRange !== undefined || opts.nFreqs !== undefined) && { freqs: undefined }),
+  };
+  return { ...preset, ...replaced, ...given } as AnalysisCliOptions;
 }
 
 function choice<T extends string>(option: string, text: string, allowed: readonly T[]): T {
@@ -119,7 +124,7 @@ export function parseAnalysisOptions(given: AnalysisCliOptions, strategies: read
   const { roi, electrodes } = parseRois(opts.roi, opts.channels);
   const events = opts.events === undefined ? undefined : opts.events.split(',').map((e) => choice('--events', e.trim(), ['nm', 'iti'] as const));
   if (events !== undefined && new Set(events).size !== events.length) throw new InvalidParameterError(`--events: '${opts.events}' names an event kind twice`);
-  return {
+  const options: AnalysisOptions = {
     roi,
     electrodes,
     ...tfr,
@@ -128,11 +133,14 @@ export function parseAnalysisOptions(given: AnalysisCliOptions, strategies: read
     ...(opts.normalize !== undefined && { normalize: choice<NormalizeMode>('--normalize', opts.normalize, NORMALIZE_MODES) }),
     ...(opts.baseline !== undefined && { baseline: parseRange('--baseline', opts.baseline) }),
     ...(opts.baselineMode !== undefined && { baselineMode: choice<BaselineMode>('--baseline-mode', opts.baselineMode, BASELINE_MODES) }),
+    ...(opts.minEvents !== undefined && { minEvents: parseInteger('--min-events', opts.minEvents, 1) }),
     ...(opts.thetaBand !== undefined && { thetaBand: parseRange('--theta-band', opts.thetaBand) }),
     ...(opts.thetaWindow !== undefined && { thetaWindow: parseRange('--theta-window', opts.thetaWindow) }),
     saveRoiPower: opts.saveRoiPower ?? false,
     ...parseParallelOptions(opts, strategies),
   };
+  checkAnalysisOptions(options);
+  return options;
 }
 
 /**
@@ -156,12 +164,13 @@ export function analysisArgs(opts: AnalysisCliOptions, strategies: readonly Stra
 
 /**
  * What identifies an analysis, as a SHA-256 checksum: its options except how it runs (every
- * strategy gives the same bits), and the data file's absolute path, size and modification time. A
+ * strategy gives the same bits), the version, and the data file's absolute path, size and modification time. A
  * result recorded with the same key need not be computed again.
  */
 export function analysisKey(options: AnalysisOptions, dataFile: string): string {
   const { strategy: _s, jobs: _j, backend: _b, batchSize: _bs, maxMemoryBytes: _m, workerHeapLimitMb: _h, callerComputes: _c, callerTaskLimit: _l, taskTimeoutSeconds: _t, ...rest } = options;
   const st = statSync(dataFile);
-  const key = JSON.stringify({ data: resolve(dataFile), size: st.size, mtimeMs: st.mtimeMs, ...rest });
+  // The version: a release may compute a mode otherwise (pre-event changed its definition in 0.2).
+  const key = JSON.stringify({ version: VERSION, data: resolve(dataFile), size: st.size, mtimeMs: st.mtimeMs, ...rest });
   return createHash('sha256').update(key).digest('hex');
 }

@@ -6,7 +6,8 @@
 import type { Command } from 'commander';
 import { basename, join } from 'node:path';
 import { analyzeRat, crossRatAnalysis, type RatAnalysis, type SessionProgress, type SessionSource } from '../analysis/rat.js';
-import { analyzeSession, planSessionRun, resolveSessionRois, type AnalysisOptions } from '../analysis/session.js';
+import { analyzeSession, planSessionRun, resolveSessionRois, type AnalysisOptions, type ExcludedGroup } from '../analysis/session.js';
+import { resolveNormalization } from '../analysis/normalize.js';
 import { runThetaSelection } from '../analysis/theta.js';
 import type { RunPlan } from '../compute/plan.js';
 import { sharedPool } from '../engine/pool.js';
@@ -49,6 +50,21 @@ function roiLine(rois: readonly { label: string; channels: readonly number[] }[]
 function groupCounts(groups: readonly { events: string; label: string; nEvents: number }[]): string {
   const nmOnly = groups.every((g) => g.events === 'nm');
   return groups.map((g) => `${nmOnly ? '' : `${g.events} `}size ${g.label}: ${g.nEvents}`).join(', ');
+}
+
+/**
+ * One warning line for the events groups a run left out (--min-events): how many, the first few,
+ * and where they are listed. Nothing when none was.
+ */
+function warnExcludedGroups(excluded: readonly { where: string; group: ExcludedGroup }[], options: AnalysisOptions, listedIn: string): void {
+  if (excluded.length === 0) return;
+  const shown = excluded.slice(0, 3).map(({ where, group: g }) => `${where}${g.events} size ${g.label}: ${g.nEvents}`);
+  const more = excluded.length > 3 ? `, … (${excluded.length - 3} more)` : '';
+  const { minEvents } = resolveNormalization(options);
+  process.emitWarning(
+    `${excluded.length} events ${excluded.length === 1 ? 'group' : 'groups'} with fewer than ${minEvents} events left out (${shown.join(', ')}${more}); listed under excluded_groups in ${listedIn}`,
+    'EegParallelWarning',
+  );
 }
 
 function contextOf(path: string, options: AnalysisOptions, started: number, figures: string[]): RunContext {
@@ -137,6 +153,7 @@ export function registerAnalysisCommands(program: Command): void {
         const analysis = await analyzeSession(data, options, index, plan ?? undefined);
         const figures = opts.plots ? await (await figuresModule()).writeSessionFigures(opts.outputDir, analysis) : [];
         await writeSessionResults(opts.outputDir, analysis, contextOf(opts.data, options, started, figures));
+        warnExcludedGroups(analysis.excludedGroups.map((group) => ({ where: '', group })), options, join(opts.outputDir, 'results.json'));
         process.stdout.write(
           `session ${index} (rat ${analysis.ratId}, ${analysis.sessionDate}): ${roiLine(analysis.rois.map((r) => r.roi), analysis.electrodes?.length ?? 0)}; ` +
             `${groupCounts(analysis.rois[0]?.groups ?? [])}; ${analysis.invalidEvents.length + analysis.invalidItiEvents.length} invalid events; ` +
@@ -161,7 +178,9 @@ export function registerAnalysisCommands(program: Command): void {
         await file.close();
       }
       try {
-        const result = await runRat(opts.data, opts.rat, infos, options, opts.outputDir, opts.plots, (line) => process.stderr.write(line + '\n'));
+        const excluded: { where: string; group: ExcludedGroup }[] = [];
+        const result = await runRat(opts.data, opts.rat, infos, options, opts.outputDir, opts.plots, (line) => process.stderr.write(line + '\n'), excluded);
+        warnExcludedGroups(excluded, options, `${opts.outputDir}/results.json`);
         process.stdout.write(
           `rat ${opts.rat}: ${result.sessions.length} sessions analysed, ${result.failed.length} skipped; ` +
             `${(result.rois[0]?.groups ?? []).map((s) => `${s.events} size ${s.label}: ${s.nEvents} events from ${s.nSessions} sessions`).join('; ')} → ${opts.outputDir}\n`,
@@ -200,6 +219,7 @@ export function registerAnalysisCommands(program: Command): void {
  * last, results.json with the options' key ({@link analysisKey}) last of all.
  *
  * @param say receives one line per session (done or skipped)
+ * @param excluded receives the events groups the sessions left out (--min-events)
  */
 async function runRat(
   data: string,
@@ -209,6 +229,7 @@ async function runRat(
   outputDir: string,
   plots: boolean,
   say: (line: string) => void,
+  excluded?: { where: string; group: ExcludedGroup }[],
 ): Promise<RatAnalysis> {
   const started = performance.now();
   // One ROI resolution per rat (the electrode table maps by rat; the channels a session lacks are
@@ -226,6 +247,7 @@ async function runRat(
   const writeFailures: unknown[] = [];
   try {
     const onSession: SessionProgress = (event) => {
+      for (const group of event.analysis?.excludedGroups ?? []) excluded?.push({ where: `rat ${ratId} session ${event.index} `, group });
       const kept = event.stored === true ? ' (kept from an earlier run)' : '';
       say(event.ok ? `session ${event.index}: ${groupCounts(event.analysis!.rois[0]?.groups ?? [])}${kept}` : `session ${event.index}: skipped: ${event.reason}`);
       if (event.ok && event.stored !== true) {
@@ -308,6 +330,7 @@ async function analyzeAll(opts: AnalysisCommandOptions & { rats?: string }, opti
   const done: string[] = [];
   const kept: string[] = [];
   const failed: { ratId: string; reason: string }[] = [];
+  const excluded: { where: string; group: ExcludedGroup }[] = [];
   try {
     for (const { ratId, infos } of rats) {
       const dir = join(opts.outputDir, `rat_${ratId}`);
@@ -317,7 +340,7 @@ async function analyzeAll(opts: AnalysisCommandOptions & { rats?: string }, opti
         continue;
       }
       try {
-        await runRat(opts.data, ratId, infos, options, dir, opts.plots, (line) => progress.advance(1, `rat ${ratId} ${line}`));
+        await runRat(opts.data, ratId, infos, options, dir, opts.plots, (line) => progress.advance(1, `rat ${ratId} ${line}`), excluded);
         done.push(ratId);
       } catch (e) {
         if (!(e instanceof EegParallelError)) throw e;
@@ -331,6 +354,7 @@ async function analyzeAll(opts: AnalysisCommandOptions & { rats?: string }, opti
   }
   // The cross-rat means of this run's rats: other rat directories under DIR may hold other analyses.
   const ratDirs = rats.filter((r) => done.includes(r.ratId) || kept.includes(r.ratId)).map((r) => join(opts.outputDir, `rat_${r.ratId}`));
+  warnExcludedGroups(excluded, options, "the rats' results.json");
   const summary = ratDirs.length > 0 ? await aggregateRats(opts.outputDir, opts.plots, ratDirs, layout) : 'no rat could be analysed';
   process.stdout.write(
     `${done.length} rats analysed, ${kept.length} kept from an earlier run, ${failed.length} failed` +

@@ -3,7 +3,8 @@
  * value and what was expected, so the CLI can print one line and exit 2.
  */
 import { InvalidParameterError } from '../errors.js';
-import type { CyclesSpec } from '../dsp/grid.js';
+import { selectFrequencies, type CyclesSpec } from '../dsp/grid.js';
+import { readFrequencyFile } from '../io/frequency-file.js';
 import type { TfrOptions } from '../analysis/roi-spectrogram.js';
 import type { Command } from 'commander';
 import { BACKENDS, CLI_CALLER_TASK_LIMIT, parseByteSize, type Backend, type ParallelOptions, type Strategy } from '../compute/options.js';
@@ -75,21 +76,44 @@ export function parseCycles(nCycles: string | undefined, factor: string | undefi
 /** The transform's options as commander parses them. */
 export interface TfrCliOptions {
   freqs?: string;
+  freqsFile?: string;
   freqRange?: string;
   nFreqs?: string;
   nCycles?: string;
   nCyclesFactor?: string;
 }
 
-/** Parses `--freqs` or `--freq-range`/`--n-freqs`, and the cycles options. */
+/** The flags of the transform's frequency and cycles options: key (commander's camelCase) → flags and help. */
+export const TFR_OPTIONS = {
+  freqs: ['--freqs <F1,F2,...>', 'explicit frequencies, Hz'],
+  freqsFile: ['--freqs-file <FILE>', 'frequencies from a file, one per line (Hz); with --freq-range, those in the range plus the nearest below and above'],
+  freqRange: ['--freq-range <LO,HI>', 'geomspace range, Hz (default 3,8)'],
+  nFreqs: ['--n-freqs <N>', 'geomspace frequencies (default 20)'],
+  nCycles: ['--n-cycles <C|C1,C2,...>', 'fixed cycles, or one value per frequency'],
+  nCyclesFactor: ['--n-cycles-factor <K>', 'cycles = max(3, K·f) (default 3)'],
+} as const satisfies Record<keyof TfrCliOptions, readonly [string, string]>;
+
+/**
+ * Parses `--freqs`, `--freqs-file [--freq-range]` or `--freq-range`/`--n-freqs`, and the cycles
+ * options. A frequency file with a range keeps the lab's selection ({@link selectFrequencies}).
+ */
 export function parseTfrOptions(opts: TfrCliOptions): TfrOptions {
-  if (opts.freqs !== undefined && (opts.freqRange !== undefined || opts.nFreqs !== undefined)) {
-    throw new InvalidParameterError('give either --freqs or --freq-range/--n-freqs, not both');
+  if (opts.freqs !== undefined && (opts.freqRange !== undefined || opts.nFreqs !== undefined || opts.freqsFile !== undefined)) {
+    throw new InvalidParameterError('give either --freqs, --freqs-file or --freq-range/--n-freqs, not several');
+  }
+  if (opts.freqsFile !== undefined && opts.nFreqs !== undefined) {
+    throw new InvalidParameterError('--n-freqs makes a geomspace grid; it cannot be combined with --freqs-file (give --freq-range to select from the file)');
   }
   const cycles = parseCycles(opts.nCycles, opts.nCyclesFactor);
+  const freqRange = opts.freqRange === undefined ? undefined : parseRange('--freq-range', opts.freqRange);
+  let freqs: ArrayLike<number> | undefined = opts.freqs === undefined ? undefined : parseNumberList('--freqs', opts.freqs);
+  if (opts.freqsFile !== undefined) {
+    const table = readFrequencyFile(opts.freqsFile);
+    freqs = freqRange === undefined ? table : selectFrequencies(table, freqRange[0], freqRange[1]);
+  }
   return {
-    ...(opts.freqs !== undefined && { freqs: parseNumberList('--freqs', opts.freqs) }),
-    ...(opts.freqRange !== undefined && { freqRange: parseRange('--freq-range', opts.freqRange) }),
+    ...(freqs !== undefined && { freqs }),
+    ...(freqRange !== undefined && freqs === undefined && { freqRange }),
     ...(opts.nFreqs !== undefined && { nFreqs: parseInteger('--n-freqs', opts.nFreqs, 1) }),
     ...(cycles !== undefined && { cycles }),
   };

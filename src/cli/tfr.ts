@@ -10,6 +10,7 @@ import {
   parseParallelOptions,
   parsePositive,
   parseTfrOptions,
+  TFR_OPTIONS,
   type ParallelCliOptions,
   type TfrCliOptions,
 } from './parse.js';
@@ -28,14 +29,9 @@ export function registerTfr(program: Command): void {
     .command('tfr')
     .description('Morlet power of an (n_channels, n_times) or (n_times,) .npy array → (n_channels, n_freqs, n_times) float64 .npy, written as it is computed (it may be larger than memory)')
     .requiredOption('--input <X.npy>', 'EEG array, float64 or float32, C or Fortran order')
-    .requiredOption('--sfreq <Hz>', 'sampling rate, Hz')
-    .option('--freqs <F1,F2,...>', 'explicit frequencies, Hz')
-    .option('--freq-range <LO,HI>', 'geomspace range, Hz (default 3,8)')
-    .option('--n-freqs <N>', 'number of geomspace frequencies (default 20)')
-    .option('--n-cycles <C|C1,C2,...>', 'fixed cycles, or one value per frequency')
-    .option('--n-cycles-factor <K>', 'cycles = max(3, K·f) (default 3)')
-    .option('--no-zero-mean', 'do not subtract the wavelet mean (MNE zero_mean=False)')
-    .requiredOption('--output <P.npy>', 'output power, float64, C order');
+    .requiredOption('--sfreq <Hz>', 'sampling rate, Hz');
+  for (const [flags, help] of Object.values(TFR_OPTIONS)) command.option(flags, help);
+  command.option('--no-zero-mean', 'do not subtract the wavelet mean (MNE zero_mean=False)').requiredOption('--output <P.npy>', 'output power, float64, C order');
   addParallelOptions(command, TFR_STRATEGIES).action(async (opts: TfrCommandOptions) => {
       await runTfr(opts);
     });

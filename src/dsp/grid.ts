@@ -144,3 +144,32 @@ export function cyclesFor(freqs: ArrayLike<number>, spec: CyclesSpec): Float64Ar
   }
   return out;
 }
+
+/**
+ * The lab's frequency table: float32(45 · 2^(−k/48)) for k = 0 … 263, i.e. 45 Hz down to about
+ * 1 Hz in 48 steps per octave, each value rounded to float32 and held as float64 (the lab keeps
+ * these values in a text file; their float64 reading is the float32 value exactly). Descending,
+ * as the lab's file lists them.
+ */
+export function labFrequencyTable(): Float64Array {
+  return Float64Array.from({ length: 264 }, (_, k) => Math.fround(45 * 2 ** (-k / 48)));
+}
+
+/**
+ * The frequencies of a table used for a range [lo, hi], by the lab's rule: every value in
+ * [lo, hi], plus the nearest value below lo and the nearest above hi when the table has them (so
+ * that the band's edges lie inside the analysed grid). Ascending.
+ *
+ * @throws InvalidParameterError for a range with lo > hi, or one that selects nothing
+ */
+export function selectFrequencies(table: ArrayLike<number>, lo: number, hi: number): Float64Array {
+  if (!(lo <= hi)) throw new InvalidParameterError(`frequency range ${lo},${hi} Hz is not an interval; expected LO,HI with LO <= HI`);
+  const sorted = Float64Array.from(table).sort();
+  const inside = sorted.filter((f) => f >= lo && f <= hi);
+  const below = sorted.filter((f) => f < lo);
+  const above = sorted.filter((f) => f > hi);
+  if (inside.length === 0 && (below.length === 0 || above.length === 0)) {
+    throw new InvalidParameterError(`frequency range ${lo},${hi} Hz selects no frequency of the table (${sorted[0]} to ${sorted[sorted.length - 1]} Hz)`);
+  }
+  return Float64Array.from([...below.slice(-1), ...inside, ...above.slice(0, 1)]);
+}

@@ -8,7 +8,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { EventKind, InvalidEvent } from '../analysis/events.js';
-import type { BaselineMode, Normalization } from '../analysis/normalize.js';
+import { resolveNormalization, type BaselineMode, type NormalizeMode } from '../analysis/normalize.js';
 import type { CrossRatAnalysis, CrossRatMean, RatAnalysis, RatGroups } from '../analysis/rat.js';
 import type { ResolvedRoi, RoiSpec } from '../analysis/roi.js';
 import type { GroupMean, RoiResult, SessionAnalysis, SkippedRoi } from '../analysis/session.js';
@@ -118,8 +118,9 @@ function analysisParameters(a: SessionAnalysis, context: RunContext): Record<str
     window_samples: a.windowSamples,
     events: a.events,
     normalize: n.mode,
-    baseline: n.mode === 'session-z' ? null : n.baseline,
-    baseline_mode: n.mode === 'baseline' ? n.baselineMode : null,
+    baseline: n.baseline,
+    baseline_mode: n.baselineMode,
+    min_events: n.minEvents,
     theta_band: a.theta?.band ?? null,
     theta_window: a.theta?.window ?? null,
     electrodes: a.electrodes !== null,
@@ -151,6 +152,7 @@ export function sessionSummary(a: SessionAnalysis, context: RunContext): Record<
     roi: { spec: a.roi.spec, label: a.roi.label, channels: a.roi.channels, electrodes: a.roi.electrodes },
     rois: a.rois.map((r) => ({ ...roiJson(r), directory: several ? `roi_${r.key}` : '.', groups: groupsJson(r.groups, (g) => ({ valid_events: g.validEvents })) })),
     skipped_rois: a.skippedRois,
+    excluded_groups: a.excludedGroups.map((g) => ({ events: g.events, size: g.size, label: g.label, n_events: g.nEvents, reason: g.reason })),
     electrodes: a.electrodes?.map((e) => ({ electrode: e.electrode, channel: e.channel, directory: `roi_e${e.electrode}`, groups: groupsJson(e.groups, (g) => ({ valid_events: g.validEvents })) })) ?? null,
     parameters: analysisParameters(a, context),
     sizes: Object.fromEntries(a.sizes.map((s) => [s.label, { size: s.size, n_events: s.nEvents, valid_events: s.validEvents }])),
@@ -240,7 +242,8 @@ interface SessionJson {
   rois: { key: string; spec: RoiSpec; label: string; channels: number[]; electrodes: number[] | null; directory: string; groups: (StoredGroupJson & { valid_events: number[] })[] }[];
   skipped_rois: SkippedRoi[];
   electrodes: { electrode: number; channel: number; directory: string; groups: (StoredGroupJson & { valid_events: number[] })[] }[] | null;
-  parameters: { n_cycles: number[]; zero_mean: boolean; window_duration: number; events: EventKind[]; normalize: Normalization['mode']; baseline: [number, number] | null; baseline_mode: BaselineMode | null; theta_band: [number, number] | null; theta_window: [number, number] | null };
+  excluded_groups?: { events: EventKind; size: number; label: string; n_events: number; reason: string }[];
+  parameters: { n_cycles: number[]; zero_mean: boolean; window_duration: number; events: EventKind[]; normalize: NormalizeMode; baseline: [number, number] | null; baseline_mode: BaselineMode | null; min_events?: number; theta_band: [number, number] | null; theta_window: [number, number] | null };
   invalid_events: InvalidEvent[];
   invalid_iti_events: InvalidEvent[];
   channel_stats: { channels: number[]; mean: number[][]; std: number[][] };
@@ -279,8 +282,7 @@ export function readSessionResults(dir: string, key: string): SessionAnalysis | 
       roi: { spec: r.spec, label: r.label, channels: r.channels, electrodes: r.electrodes },
       groups: r.groups.map((g) => withWindows(r.directory, g)),
     }));
-    const normalization: Normalization =
-      p.normalize === 'session-z' ? { mode: 'session-z' } : p.normalize === 'pre-event' ? { mode: 'pre-event', baseline: p.baseline! } : { mode: 'baseline', baseline: p.baseline!, baselineMode: p.baseline_mode! };
+    const normalization = resolveNormalization({ normalize: p.normalize, baseline: p.baseline ?? undefined, baselineMode: p.baseline_mode ?? undefined, minEvents: p.min_events });
     const flat = (m: number[][]) => Float64Array.from(m.flat());
     return {
       ratId: json.rat_id,
@@ -291,6 +293,7 @@ export function readSessionResults(dir: string, key: string): SessionAnalysis | 
       roi: rois[0]?.roi ?? { spec: { electrodes: [] }, label: 'electrodes', channels: json.channel_stats.channels, electrodes: null },
       rois,
       skippedRois: json.skipped_rois,
+      excludedGroups: (json.excluded_groups ?? []).map((g) => ({ events: g.events, size: g.size, label: g.label, nEvents: g.n_events, reason: g.reason })),
       electrodes: json.electrodes?.map((e) => ({ electrode: e.electrode, channel: e.channel, groups: e.groups.map((g) => mean(e.directory, g)) })) ?? null,
       channels: json.channel_stats.channels,
       events: p.events,
@@ -373,6 +376,7 @@ export async function writeRatResults(dir: string, rat: RatAnalysis, context: Ru
     parameters: analysisParameters(first, context),
     sessions_analysed: rat.sessions.map((a) => ({ index: a.sessionIndex, date: a.sessionDate, directory: `session_${a.sessionIndex}` })),
     sessions_failed: rat.failed.map((f) => ({ index: f.index, kind: f.kind, reason: f.reason })),
+    excluded_groups: rat.sessions.flatMap((a) => a.excludedGroups.map((g) => ({ session: a.sessionIndex, events: g.events, size: g.size, n_events: g.nEvents, reason: g.reason }))),
     sizes: Object.fromEntries(
       rat.sizes.map((s) => [s.label, { size: s.size, n_events: s.nEvents, n_sessions: s.nSessions, sessions: s.sessions }]),
     ),

@@ -34,6 +34,7 @@ interface Params {
   normalize: NormalizeMode;
   baseline: [number, number];
   baseline_mode: BaselineMode;
+  min_events: number;
   events: EventKind[];
   rois: string[];
   theta_band: [number, number];
@@ -65,6 +66,7 @@ function optionsOf(p: Params): AnalysisOptions {
     normalize: p.normalize,
     ...(p.normalize !== 'session-z' && { baseline: p.baseline }),
     ...(p.normalize === 'baseline' && { baselineMode: p.baseline_mode }),
+    minEvents: p.min_events,
     events: p.events,
     thetaBand: p.theta_band,
     thetaWindow: p.theta_window,
@@ -175,28 +177,48 @@ describe('several ROIs in one pass equal one-ROI runs, bit for bit', () => {
     });
   };
 
-  test('session-z and pre-event, any strategy, backend and job count', async () => {
+  test('session-z and both pre-event forms, any strategy, backend and job count', async () => {
     const params = json<Params>('session_z_frontal_motor', 'params.json');
     const session = await readSession(join(root, 'session_z_frontal_motor', params.sessions[0]!));
+    const modes = ['session-z', 'pre-event', 'pre-event-channel'] as const;
     const single = new Map<string, WindowGroup[]>();
-    for (const normalize of ['session-z', 'pre-event'] as const) {
+    for (const normalize of modes) {
       for (const name of ['frontal', 'motor']) {
-        single.set(`${normalize} ${name}`, (await analyzeSession(session, base(params, { roi: { name }, normalize, strategy: 'sequential' }))).rois[0]!.groups);
+        single.set(`${normalize} ${name}`, (await analyzeSession(session, base(params, { roi: { name }, normalize, minEvents: 2, strategy: 'sequential' }))).rois[0]!.groups);
       }
     }
     await fc.assert(
       fc.asyncProperty(
-        fc.constantFrom('session-z', 'pre-event'),
+        fc.constantFrom(...modes),
         fc.constantFrom('sequential', 'channels', 'auto'),
         fc.constantFrom('threads', 'processes'),
         fc.integer({ min: 1, max: 3 }),
-        async (mode, strategy, backend, jobs) => {
-          const normalize = mode === 'pre-event' ? 'pre-event' : 'session-z';
-          const a = await analyzeSession(session, base(params, { roi: [{ name: 'frontal' }, { name: 'motor' }], normalize, strategy, backend, jobs }));
+        async (normalize, strategy, backend, jobs) => {
+          const a = await analyzeSession(session, base(params, { roi: [{ name: 'frontal' }, { name: 'motor' }], normalize, minEvents: 2, strategy, backend, jobs }));
           for (const r of a.rois) same(r.groups, single.get(`${normalize} ${r.key}`)!, `${normalize} ${r.key} (${strategy}/${backend}/${jobs})`);
         },
       ),
-      { numRuns: 8, seed: 20261206 },
+      { numRuns: 10, seed: 20261206 },
+    );
+  });
+
+  test('pre-event on one ROI (the session-z path, whose tasks may split rows): every strategy, backend, job count and batch size', async () => {
+    const params = json<Params>('pre_event_frontal', 'params.json');
+    const session = await readSession(join(root, 'pre_event_frontal', params.sessions[0]!));
+    const reference = (await analyzeSession(session, base(params, { strategy: 'sequential' }))).rois[0]!.groups;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('sequential', 'channels', 'frequencies', 'auto'),
+        fc.constantFrom('threads', 'processes'),
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.boolean(),
+        async (strategy, backend, jobs, batchSize, saveRoiPower) => {
+          const a = await analyzeSession(session, base(params, { strategy, backend, jobs, batchSize, saveRoiPower }));
+          same(a.rois[0]!.groups, reference, `pre-event frontal (${strategy}/${backend}/${jobs}/${batchSize}${saveRoiPower ? '/roi power' : ''})`);
+        },
+      ),
+      { numRuns: 10, seed: 20261207 },
     );
   });
 
