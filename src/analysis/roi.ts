@@ -3,7 +3,7 @@
  * indices of a given rat, in channel order, via the per-rat electrode table.
  */
 import { readFileSync } from 'node:fs';
-import { InvalidParameterError, RoiError } from '../errors.js';
+import { RoiError } from '../errors.js';
 import { packagePath } from '../paths.js';
 
 /** ROI name → electrode numbers (1–32). */
@@ -174,17 +174,17 @@ export function resolveRoi(spec: RoiSpec, ratId: string, tables: RoiTables = {})
  * Checks ROI specs before any rat is resolved: every name is in the ROI map and every electrode
  * number is 1–32 (a misspelled ROI in a list is the run's error, not a per-session skip).
  *
- * @throws InvalidParameterError naming the unknown ROI or the bad electrode
+ * @throws RoiError naming the unknown ROI or the bad electrode
  */
 export function checkRoiSpecs(specs: readonly RoiSpec[], tables: RoiTables = {}): void {
   const roiMap = tables.roiMap ?? loadDefaultRoiMap();
   for (const spec of specs) {
     if ('name' in spec && !Object.hasOwn(roiMap, spec.name)) {
-      throw new InvalidParameterError(`--roi: unknown ROI '${spec.name}'; known ROIs: ${Object.keys(roiMap).join(', ')}, or electrode numbers, or all`);
+      throw new RoiError(`--roi: unknown ROI '${spec.name}'; known ROIs: ${Object.keys(roiMap).join(', ')}, or electrode numbers, or all`);
     }
     if ('electrodes' in spec) {
       const bad = spec.electrodes.find((e) => !Number.isInteger(e) || e < MIN_ELECTRODE || e > MAX_ELECTRODE);
-      if (bad !== undefined) throw new InvalidParameterError(`--roi: electrode ${bad} is outside ${MIN_ELECTRODE}–${MAX_ELECTRODE}`);
+      if (bad !== undefined) throw new RoiError(`--roi: electrode ${bad} is outside ${MIN_ELECTRODE}–${MAX_ELECTRODE}`);
     }
   }
 }

@@ -4,10 +4,10 @@
  * eeg-parallel read exactly the same file.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { syntheticSession, type SyntheticSessionOptions } from '../synthetic/session.js';
-import { writeNpy } from '../io/npy.js';
+import { writeSessionDirectory } from '../io/session-dir.js';
 import { packagePath } from '../paths.js';
 
 /** Debian's python3 with numpy and MNE (not whatever python is first on PATH). */
@@ -22,14 +22,7 @@ export async function writeSyntheticLabFile(path: string, sessions: SyntheticSes
   for (const [i, options] of sessions.entries()) {
     const s = syntheticSession(options);
     const dir = join(scratch, `session_${i}`);
-    mkdirSync(dir, { recursive: true });
-    await writeNpy(join(dir, 'eeg.npy'), s.eeg, [s.nChannels, s.nTimes]);
-    await writeNpy(join(dir, 'eeg_time.npy'), s.eegTime, [s.nTimes]);
-    await writeNpy(join(dir, 'nm_peak_times.npy'), s.nmPeakTimes, [s.nmPeakTimes.length]);
-    await writeNpy(join(dir, 'nm_sizes.npy'), s.nmSizes, [s.nmSizes.length]);
-    await writeNpy(join(dir, 'iti_peak_times.npy'), s.itiPeakTimes!, [s.itiPeakTimes!.length]);
-    await writeNpy(join(dir, 'iti_sizes.npy'), s.itiSizes!, [s.itiSizes!.length]);
-    writeFileSync(join(dir, 'meta.json'), JSON.stringify({ rat_id: s.ratId, session_date: s.sessionDate }));
+    await writeSessionDirectory(dir, s, { withSfreq: false });
     dirs.push(dir);
   }
   const r = spawnSync(DEBIAN_PYTHON, [packagePath('scripts', 'write_lab_pickle.py'), path, ...dirs], { encoding: 'utf8' });

@@ -58,6 +58,9 @@ export const PRESETS: Readonly<Record<string, Partial<Record<ValueOption, string
   // table selected for 3–7 Hz, written in full precision (String(x) reads back as x).
   'lab-report': {
     freqs: Array.from(selectFrequencies(labFrequencyTable(), 3, 7), String).join(','),
+    // The band the frequencies were selected for: a --n-freqs or --freqs-file given with the
+    // preset applies to it.
+    freqRange: '3,7',
     nCycles: '5',
     window: '2.0',
     normalize: 'pre-event',
@@ -82,11 +85,13 @@ function withPreset(opts: AnalysisCliOptions): AnalysisCliOptions {
   const preset = PRESETS[opts.preset];
   if (preset === undefined) throw new InvalidParameterError(`--preset: '${opts.preset}' is unknown; expected one of ${Object.keys(PRESETS).join(', ')}`);
   const given = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined));
-  // Options that replace the preset's: --channels its ROIs (as --roi does), any frequency option
-  // its frequencies.
+  // Options that replace the preset's: --channels its ROIs (as --roi does); any frequency option
+  // its frequencies (the preset's band stays for --n-freqs and --freqs-file, unless --freqs).
+  const ownFreqs = opts.freqs !== undefined || opts.freqsFile !== undefined || opts.freqRange !== undefined || opts.nFreqs !== undefined;
   const replaced = {
     ...(opts.channels !== undefined && { roi: undefined }),
-    ...((opts.freqsFile !== undefined || opts.freqRange !== undefined || opts.nFreqs !== undefined) && { freqs: undefined }),
+    ...(ownFreqs ? { freqs: undefined } : { freqRange: undefined }),
+    ...(opts.freqs !== undefined && { freqRange: undefined }),
   };
   return { ...preset, ...replaced, ...given } as AnalysisCliOptions;
 }

@@ -109,7 +109,7 @@ export function parseTfrOptions(opts: TfrCliOptions): TfrOptions {
   let freqs: ArrayLike<number> | undefined = opts.freqs === undefined ? undefined : parseNumberList('--freqs', opts.freqs);
   if (opts.freqsFile !== undefined) {
     const table = readFrequencyFile(opts.freqsFile);
-    freqs = freqRange === undefined ? table : selectFrequencies(table, freqRange[0], freqRange[1]);
+    freqs = freqRange === undefined ? table.sort() : selectFrequencies(table, freqRange[0], freqRange[1]);
   }
   return {
     ...(freqs !== undefined && { freqs }),

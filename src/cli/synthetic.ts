@@ -1,9 +1,6 @@
 /** `eeg-parallel synthetic`: writes a seeded synthetic session (docs/method.md §7) as a session directory. */
 import type { Command } from 'commander';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { writeFileAtomic } from '../io/atomic.js';
-import { writeNpy } from '../io/npy.js';
+import { writeSessionDirectory } from '../io/session-dir.js';
 import { syntheticSession } from '../synthetic/session.js';
 import { checkOutputDirectory } from '../io/destinations.js';
 import { parseInteger, parsePositive } from './parse.js';
@@ -43,14 +40,7 @@ export function registerSynthetic(program: Command): void {
         thetaBursts: opts.thetaBursts ?? false,
       });
       const dir = opts.outputDir;
-      mkdirSync(dir, { recursive: true });
-      await writeNpy(join(dir, 'eeg.npy'), s.eeg, [s.nChannels, s.nTimes]);
-      await writeNpy(join(dir, 'eeg_time.npy'), s.eegTime, [s.nTimes]);
-      await writeNpy(join(dir, 'nm_peak_times.npy'), s.nmPeakTimes, [s.nmPeakTimes.length]);
-      await writeNpy(join(dir, 'nm_sizes.npy'), s.nmSizes, [s.nmSizes.length]);
-      await writeNpy(join(dir, 'iti_peak_times.npy'), s.itiPeakTimes!, [s.itiPeakTimes!.length]);
-      await writeNpy(join(dir, 'iti_sizes.npy'), s.itiSizes!, [s.itiSizes!.length]);
-      await writeFileAtomic(join(dir, 'meta.json'), JSON.stringify({ rat_id: s.ratId, session_date: s.sessionDate, sfreq: s.sfreq }) + '\n');
+      await writeSessionDirectory(dir, s);
       process.stdout.write(`synthetic session: ${s.nChannels} channels × ${s.nTimes} samples at ${s.sfreq} Hz, ${s.nmPeakTimes.length} events → ${dir}\n`);
     });
 }

@@ -5,11 +5,12 @@
  * `iti_peak_times.npy`, `iti_sizes.npy` (n_iti,); optional `meta.json` {"rat_id", "session_date",
  * "sfreq"}. Written by `np.save` in a few lines of Python.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sizeLabel, type SessionData } from '../model/session-data.js';
 import { ChannelRangeError, EegParallelError, SessionDataError } from '../errors.js';
-import { readNpyFloat64 } from './npy.js';
+import { writeFileAtomic } from './atomic.js';
+import { readNpyFloat64, writeNpy } from './npy.js';
 import type { SessionFile } from './session-source.js';
 import type { SessionInfo } from './pickle/types.js';
 
@@ -96,7 +97,9 @@ export function openSessionDirectory(dir: string): SessionFile {
         eeg: rows,
         ...(options.channels !== undefined && { loadedChannels: [...channels] }),
         eegTime,
-        sfreq,
+        // Only a rate the directory gives: without one, the analysis's default applies and is
+        // checked against eeg_time as such.
+        ...(meta.sfreq !== undefined && { sfreq }),
         nmPeakTimes,
         nmSizes,
         ...(itiPeakTimes !== undefined && itiSizes !== undefined && { itiPeakTimes, itiSizes }),
@@ -105,4 +108,22 @@ export function openSessionDirectory(dir: string): SessionFile {
     },
     close: async () => undefined,
   };
+}
+
+/**
+ * Writes a session as a session directory (created): its .npy files (ITI events when it has
+ * them) and meta.json, with `sfreq` unless `withSfreq` is false (a recording that, like the lab's
+ * pickle, leaves the rate to the default).
+ */
+export async function writeSessionDirectory(dir: string, s: SessionData, { withSfreq = true } = {}): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  const vector = (name: string, data: Float64Array) => writeNpy(join(dir, name), data, [data.length]);
+  await writeNpy(join(dir, 'eeg.npy'), s.eeg, [s.nChannels, s.nTimes]);
+  await vector('eeg_time.npy', s.eegTime);
+  await vector('nm_peak_times.npy', s.nmPeakTimes);
+  await vector('nm_sizes.npy', s.nmSizes);
+  if (s.itiPeakTimes !== undefined) await vector('iti_peak_times.npy', s.itiPeakTimes);
+  if (s.itiSizes !== undefined) await vector('iti_sizes.npy', s.itiSizes);
+  const meta = { rat_id: s.ratId, session_date: s.sessionDate, ...(withSfreq && { sfreq: s.sfreq }) };
+  await writeFileAtomic(join(dir, 'meta.json'), JSON.stringify(meta) + '\n');
 }
