@@ -47,6 +47,8 @@ const VALUE_OPTIONS = {
 } as const;
 
 type ValueOption = keyof typeof VALUE_OPTIONS;
+/** The options that name a file. */
+const FILE_OPTIONS: readonly ValueOption[] = ['freqsFile', 'layout'];
 const PARALLEL_KEYS = { strategy: '--strategy', jobs: '--jobs', backend: '--backend', batchSize: '--batch-size', maxMemory: '--max-memory', taskTimeout: '--task-timeout' } as const;
 
 /** The analysis options as commander parses them. */
@@ -155,8 +157,10 @@ export function parseAnalysisOptions(given: AnalysisCliOptions, strategies: read
 export function analysisArgs(opts: AnalysisCliOptions, strategies: readonly Strategy[], except: readonly string[] = []): string[] {
   parseAnalysisOptions(opts, strategies);
   const flag = (f: string) => f.split(' ')[0]!;
+  // Files are named absolutely: the other command (a cluster job) may run in another directory.
+  const value = (key: ValueOption): string | undefined => (FILE_OPTIONS.includes(key) && opts[key] !== undefined ? resolve(opts[key]) : opts[key]);
   const values: [string, string | undefined][] = [
-    ...Object.entries(VALUE_OPTIONS).map(([key, [flags]]): [string, string | undefined] => [flag(flags), opts[key as ValueOption]]),
+    ...Object.entries(VALUE_OPTIONS).map(([key, [flags]]): [string, string | undefined] => [flag(flags), value(key as ValueOption)]),
     ...Object.entries(PARALLEL_KEYS).map(([key, f]): [string, string | undefined] => [f, opts[key as keyof typeof PARALLEL_KEYS]]),
   ];
   return [

@@ -87,6 +87,19 @@ describe('slurm submit --dry-run', () => {
     for (const path of Object.values(j.files)) assert.ok(isAbsolute(path), path);
   });
 
+  test("the lab-exactness options reach every task's analyze-rat, a frequency file by its absolute path", () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'freqs.txt'), '4\n5.5\n7\n9\n');
+    const out = join(dir, 'results');
+    const r = runCli(
+      ['slurm', 'submit', '--data', DATA, '--channels', '0,1', '--freqs-file', 'freqs.txt', '--freq-range', '5,6', '--normalize', 'pre-event', '--window', '0.5', '--baseline=-0.25,-0.1', '--min-events', '4', '--output-dir', out, '--dry-run', '--json'],
+      { env: NO_SLURM_ENV, cwd: dir },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    const script = (JSON.parse(r.stdout) as DryRunJson).scripts.arrayScript!;
+    for (const arg of [`--freqs-file=${join(dir, 'freqs.txt')}`, '--freq-range=5,6', '--normalize=pre-event', '--min-events=4']) assert.ok(script.includes(arg), `${arg} in:\n${script}`);
+  });
+
   test('--setup lines run before the checks; a bare --node-binary is looked up on PATH', () => {
     const j = dryRun(join(tempDir(), 'results'), ['--setup', 'module load nodejs/20', '--node-binary', 'node']);
     for (const text of [j.scripts.arrayScript!, j.scripts.aggregateScript!]) {
