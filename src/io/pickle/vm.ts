@@ -56,6 +56,401 @@ function decodeLong(b: Uint8Array): bigint {
   return v;
 }
 
+type Dict = Extract<PyValue, { t: 'dict' }>;
+type List = Extract<PyValue, { t: 'list' }>;
+type PySet = Extract<PyValue, { t: 'set' }>;
+
+/**
+ * The state of one run (stack, mark stack, memo) and the reading primitives the opcode handlers
+ * share. Every read is bounded by the bytes remaining; every failure names the opcode and offset.
+ */
+class Machine {
+  stack: PyValue[] = [];
+  readonly metastack: PyValue[][] = [];
+  readonly memo = new Map<number, PyValue>();
+  protocol = 0;
+  /** Offset of the current opcode. */
+  at = 0;
+  op = 0;
+  /** Set by STOP. */
+  result: ScanResult | null = null;
+  private created = 0;
+
+  constructor(
+    readonly src: ByteSource,
+    readonly cur: Cursor,
+    private readonly limits: { inlineBytes: number; inlineStr: number; maxValues: number },
+  ) {}
+
+  fail(msg: string): never {
+    throw new ArrayFormatError(`${this.src.name}: ${msg} (${opcodeName(this.op)} at byte ${this.at})`);
+  }
+
+  count(): void {
+    if (++this.created > this.limits.maxValues) this.fail(`more than ${this.limits.maxValues} objects; expected a list of session dicts`);
+  }
+
+  push(v: PyValue): void {
+    this.count();
+    this.stack.push(v);
+  }
+
+  pop(): PyValue {
+    return this.stack.pop() ?? this.fail('stack underflow: the opcode needs a value but none is there');
+  }
+
+  top(): PyValue {
+    return this.stack[this.stack.length - 1] ?? this.fail('stack underflow: the opcode needs a value but none is there');
+  }
+
+  mark(): void {
+    this.count();
+    this.metastack.push(this.stack);
+    this.stack = [];
+  }
+
+  popMark(): PyValue[] {
+    const items = this.stack;
+    this.stack = this.metastack.pop() ?? this.fail('no MARK before this opcode');
+    return items;
+  }
+
+  /** The top of the stack, which must be of kind `t`. */
+  topOf<T extends PyValue['t']>(t: T, doing: string): Extract<PyValue, { t: T }> {
+    const v = this.top();
+    if (v.t !== t) this.fail(`cannot ${doing} ${describe(v)}; expected a ${t}`);
+    return v as Extract<PyValue, { t: T }>;
+  }
+
+  async fixed(n: number): Promise<void> {
+    if (!this.cur.has(n)) await this.cur.need(n, opcodeName(this.op));
+  }
+
+  async u8(): Promise<number> {
+    await this.fixed(1);
+    return this.cur.u8();
+  }
+
+  async u32(): Promise<number> {
+    await this.fixed(4);
+    return this.cur.u32();
+  }
+
+  async i32(): Promise<number> {
+    await this.fixed(4);
+    return this.cur.i32();
+  }
+
+  async line(): Promise<string> {
+    const k = Math.min(MAX_LINE, this.cur.remaining);
+    await this.cur.need(k, opcodeName(this.op));
+    const i = this.cur.indexOf(0x0a, k);
+    if (i < 0) this.fail(k < MAX_LINE ? 'truncated text line; expected a newline' : `text line longer than ${MAX_LINE} bytes`);
+    const b = this.cur.bytes(i);
+    this.cur.skip(1);
+    return Buffer.from(b).toString('latin1');
+  }
+
+  async str(len: number): Promise<PyValue> {
+    this.cur.require(len, opcodeName(this.op));
+    const offset = this.cur.pos;
+    if (len > this.limits.inlineStr) {
+      this.cur.skip(len);
+      return { t: 'str', offset, fileLength: len };
+    }
+    await this.fixed(len);
+    try {
+      return { t: 'str', v: utf8.decode(this.cur.bytes(len)), offset, fileLength: len };
+    } catch {
+      return this.fail('string is not valid UTF-8');
+    }
+  }
+
+  async bytes(len: number, mutable: boolean): Promise<PyValue> {
+    this.cur.require(len, opcodeName(this.op));
+    const offset = this.cur.pos;
+    if (len > this.limits.inlineBytes) {
+      this.cur.skip(len); // the payload (array data) stays in the file
+      return { t: 'bytes', ref: { offset, length: len, encoding: 'raw', fileLength: len }, mutable };
+    }
+    await this.fixed(len);
+    return { t: 'bytes', ref: { offset, length: len, encoding: 'raw', fileLength: len, data: this.cur.bytes(len) }, mutable };
+  }
+
+  async len64(): Promise<number> {
+    await this.fixed(8);
+    const n = this.cur.u64();
+    if (n > this.cur.remaining) this.cur.require(n, opcodeName(this.op)); // throws: names the remaining bytes
+    return n;
+  }
+
+  async intLine(): Promise<bigint> {
+    const s = (await this.line()).trim().replace(/L$/, '');
+    if (!/^[+-]?\d{1,400}$/.test(s)) this.fail(`bad integer text ${JSON.stringify(s.slice(0, 40))}`);
+    return BigInt(s);
+  }
+
+  memoIndex(i: bigint | number): number {
+    const n = Number(i);
+    if (!Number.isSafeInteger(n) || n < 0) this.fail(`bad memo index ${i}`);
+    return n;
+  }
+
+  get(i: number): void {
+    this.push(this.memo.get(i) ?? this.fail(`memo key ${i} is not defined`));
+  }
+
+  setItems(dict: PyValue, items: readonly PyValue[]): void {
+    if (dict.t !== 'dict') this.fail(`cannot set an item on ${describe(dict)}; expected a dict`);
+    const entries = (dict as Dict).entries;
+    for (let i = 0; i + 1 < items.length; i += 2) {
+      const key = keyOf(items[i]!, (m) => this.fail(m));
+      const old = entries.get(key);
+      entries.set(key, [old === undefined ? items[i]! : old[0], items[i + 1]!]);
+    }
+  }
+
+  pairs(what: string): PyValue[] {
+    const items = this.popMark();
+    if (items.length % 2 !== 0) this.fail(`odd number of items for ${what}`);
+    return items;
+  }
+
+  tupleOf(n: number): void {
+    if (this.stack.length < n) this.fail('stack underflow: the opcode needs more values');
+    this.push({ t: 'tuple', items: this.stack.splice(this.stack.length - n, n) });
+  }
+
+  async globalByLine(): Promise<PyValue> {
+    const module = await this.line();
+    const attr = await this.line();
+    return resolveGlobal(module, attr, this.src.name, this.at);
+  }
+}
+
+/** What one opcode does (CPython `pickle._Unpickler`'s semantics, without importing or calling anything). */
+type Handler = (m: Machine) => void | Promise<void>;
+
+const refused = (message: string): Handler => (m) => m.fail(message);
+
+const NOT_INSTANCES = 'creating instances of classes is not supported; expected numpy arrays, dtypes, scalars and builtin containers';
+
+/** The opcode table: one entry per supported (or deliberately refused) opcode. */
+const HANDLERS = new Map<number, Handler>([
+  // --- framing and control
+  [
+    OP.PROTO,
+    async (m) => {
+      m.protocol = await m.u8();
+      if (m.protocol < MIN_PROTOCOL || m.protocol > MAX_PROTOCOL) m.fail(`pickle protocol ${m.protocol} is not supported; expected ${MIN_PROTOCOL}–${MAX_PROTOCOL}`);
+    },
+  ],
+  [OP.FRAME, async (m) => void (await m.len64())], // a framing hint only: opcodes read the same inside and outside frames
+  [OP.STOP, (m) => void (m.result = { value: m.pop(), protocol: m.protocol, end: m.cur.pos })],
+  [OP.MARK, (m) => m.mark()],
+  [OP.POP, (m) => void (m.stack.length > 0 ? m.stack.pop() : m.popMark())],
+  [OP.POP_MARK, (m) => void m.popMark()],
+  [OP.DUP, (m) => m.push(m.top())],
+  // --- numbers, None, booleans
+  [OP.NONE, (m) => m.push({ t: 'none' })],
+  [OP.NEWTRUE, (m) => m.push({ t: 'bool', v: true })],
+  [OP.NEWFALSE, (m) => m.push({ t: 'bool', v: false })],
+  [OP.BININT1, async (m) => m.push({ t: 'int', v: BigInt(await m.u8()) })],
+  [
+    OP.BININT2,
+    async (m) => {
+      await m.fixed(2);
+      m.push({ t: 'int', v: BigInt(m.cur.u16()) });
+    },
+  ],
+  [OP.BININT, async (m) => m.push({ t: 'int', v: BigInt(await m.i32()) })],
+  [OP.LONG1, async (m) => pushLong(m, await m.u8())],
+  [
+    OP.LONG4,
+    async (m) => {
+      const n = await m.i32();
+      if (n < 0) m.fail(`negative LONG4 byte count ${n}`);
+      await pushLong(m, n);
+    },
+  ],
+  [
+    OP.INT,
+    async (m) => {
+      const s = (await m.line()).trim();
+      if (s === '00' || s === '01') m.push({ t: 'bool', v: s === '01' });
+      else if (/^[+-]?\d{1,400}$/.test(s)) m.push({ t: 'int', v: BigInt(s) });
+      else m.fail(`bad integer text ${JSON.stringify(s.slice(0, 40))}`);
+    },
+  ],
+  [OP.LONG, async (m) => m.push({ t: 'int', v: await m.intLine() })],
+  [
+    OP.BINFLOAT,
+    async (m) => {
+      await m.fixed(8);
+      m.push({ t: 'float', v: m.cur.f64be() });
+    },
+  ],
+  [
+    OP.FLOAT,
+    async (m) => {
+      const s = (await m.line()).trim();
+      const v = Number(s);
+      if (s === '' || (Number.isNaN(v) && !/^[+-]?nan$/i.test(s))) m.fail(`bad float text ${JSON.stringify(s.slice(0, 40))}`);
+      m.push({ t: 'float', v });
+    },
+  ],
+  // --- str and bytes (Python 2 str kept as bytes, like encoding='bytes')
+  [OP.SHORT_BINUNICODE, async (m) => m.push(await m.str(await m.u8()))],
+  [OP.BINUNICODE, async (m) => m.push(await m.str(await m.u32()))],
+  [OP.BINUNICODE8, async (m) => m.push(await m.str(await m.len64()))],
+  [OP.SHORT_BINBYTES, async (m) => m.push(await m.bytes(await m.u8(), false))],
+  [OP.SHORT_BINSTRING, async (m) => m.push(await m.bytes(await m.u8(), false))],
+  [OP.BINBYTES, async (m) => m.push(await m.bytes(await m.u32(), false))],
+  [
+    OP.BINSTRING,
+    async (m) => {
+      const n = await m.i32();
+      if (n < 0) m.fail(`negative BINSTRING length ${n}`);
+      m.push(await m.bytes(n, false));
+    },
+  ],
+  [OP.BINBYTES8, async (m) => m.push(await m.bytes(await m.len64(), false))],
+  [OP.BYTEARRAY8, async (m) => m.push(await m.bytes(await m.len64(), true))],
+  // --- containers
+  [OP.EMPTY_LIST, (m) => m.push({ t: 'list', items: [] })],
+  [OP.EMPTY_TUPLE, (m) => m.push({ t: 'tuple', items: [] })],
+  [OP.EMPTY_DICT, (m) => m.push({ t: 'dict', entries: new Map() })],
+  [OP.EMPTY_SET, (m) => m.push({ t: 'set', items: new Map(), frozen: false })],
+  [OP.LIST, (m) => m.push({ t: 'list', items: m.popMark() })],
+  [OP.TUPLE, (m) => m.push({ t: 'tuple', items: m.popMark() })],
+  [OP.TUPLE1, (m) => m.tupleOf(1)],
+  [OP.TUPLE2, (m) => m.tupleOf(2)],
+  [OP.TUPLE3, (m) => m.tupleOf(3)],
+  [
+    OP.DICT,
+    (m) => {
+      const items = m.pairs('a dict');
+      const d: PyValue = { t: 'dict', entries: new Map() };
+      m.setItems(d, items);
+      m.push(d);
+    },
+  ],
+  [
+    OP.APPEND,
+    (m) => {
+      const v = m.pop();
+      m.topOf('list', 'append to').items.push(v);
+    },
+  ],
+  [
+    OP.APPENDS,
+    (m) => {
+      const items = m.popMark();
+      const target: List['items'] = m.topOf('list', 'append to').items;
+      for (const v of items) target.push(v);
+    },
+  ],
+  [
+    OP.SETITEM,
+    (m) => {
+      const v = m.pop();
+      const k = m.pop();
+      m.setItems(m.top(), [k, v]);
+    },
+  ],
+  [
+    OP.SETITEMS,
+    (m) => {
+      const items = m.pairs('SETITEMS');
+      m.setItems(m.top(), items);
+    },
+  ],
+  [
+    OP.ADDITEMS,
+    (m) => {
+      const items = m.popMark();
+      const set = m.top();
+      if (set.t !== 'set' || set.frozen) m.fail(`cannot add items to ${describe(set)}; expected a set`);
+      addToSet(m, set as PySet, items);
+    },
+  ],
+  [
+    OP.FROZENSET,
+    (m) => {
+      const set: PySet = { t: 'set', items: new Map(), frozen: true };
+      addToSet(m, set, m.popMark());
+      m.push(set);
+    },
+  ],
+  // --- memo
+  [OP.MEMOIZE, (m) => void m.memo.set(m.memo.size, m.top())],
+  [OP.BINPUT, async (m) => void m.memo.set(await m.u8(), m.top())],
+  [OP.LONG_BINPUT, async (m) => void m.memo.set(await m.u32(), m.top())],
+  [OP.PUT, async (m) => void m.memo.set(m.memoIndex(await m.intLine()), m.top())],
+  [OP.BINGET, async (m) => m.get(await m.u8())],
+  [OP.LONG_BINGET, async (m) => m.get(await m.u32())],
+  [OP.GET, async (m) => m.get(m.memoIndex(await m.intLine()))],
+  // --- globals and calls: only allow-listed globals, "called" by emulation
+  [OP.GLOBAL, async (m) => m.push(await m.globalByLine())],
+  [
+    OP.STACK_GLOBAL,
+    (m) => {
+      const attr = m.pop();
+      const module = m.pop();
+      if (module.t !== 'str' || attr.t !== 'str' || module.v === undefined || attr.v === undefined) {
+        m.fail(`STACK_GLOBAL needs two str values; got ${describe(module)} and ${describe(attr)}`);
+      }
+      m.push(resolveGlobal((module as { v: string }).v, (attr as { v: string }).v, m.src.name, m.at));
+    },
+  ],
+  [
+    OP.REDUCE,
+    async (m) => {
+      const args = m.pop();
+      const fn = m.pop();
+      if (fn.t !== 'global') m.fail(`cannot call ${describe(fn)}; expected an allowed global`);
+      if (args.t !== 'tuple') m.fail(`call arguments are ${describe(args)}; expected a tuple`);
+      const g = fn as Extract<PyValue, { t: 'global' }>;
+      const ctx: CallContext = { src: m.src, at: m.at };
+      m.push(await callGlobal(g.role, g.name, (args as Extract<PyValue, { t: 'tuple' }>).items, ctx));
+    },
+  ],
+  [
+    OP.BUILD,
+    (m) => {
+      const state = m.pop();
+      buildObject(m.top(), state, { src: m.src, at: m.at });
+    },
+  ],
+  [
+    OP.INST,
+    async (m) => {
+      await m.globalByLine(); // refuses anything not allow-listed, naming it
+      m.fail('creating instances (INST) is not supported; expected numpy arrays, dtypes, scalars and builtin containers');
+    },
+  ],
+  [OP.OBJ, refused(NOT_INSTANCES)],
+  [OP.NEWOBJ, refused(NOT_INSTANCES)],
+  [OP.NEWOBJ_EX, refused(NOT_INSTANCES)],
+  [OP.PERSID, refused('persistent ids are not supported; expected a self-contained pickle')],
+  [OP.BINPERSID, refused('persistent ids are not supported; expected a self-contained pickle')],
+  ...[OP.EXT1, OP.EXT2, OP.EXT4].map((op): [number, Handler] => [op, refused('extension-registry globals are not allowed; only numpy array reconstruction globals are resolved')]),
+  ...[OP.NEXT_BUFFER, OP.READONLY_BUFFER].map((op): [number, Handler] => [op, refused('out-of-band buffers (pickle.dump with buffer_callback) are not supported; expected in-band data')]),
+  ...[OP.STRING, OP.UNICODE].map((op): [number, Handler] => [op, refused('protocol 0 text strings are not supported; expected a protocol 2–5 pickle')]),
+]);
+
+/** LONG1 / LONG4: an n-byte little-endian two's-complement integer. */
+async function pushLong(m: Machine, n: number): Promise<void> {
+  if (n > MAX_LONG_BYTES) m.fail(`integer of ${n} bytes is too large; expected at most ${MAX_LONG_BYTES}`);
+  m.cur.require(n, opcodeName(m.op));
+  await m.fixed(n);
+  m.push({ t: 'int', v: decodeLong(m.cur.bytes(n)) });
+}
+
+function addToSet(m: Machine, set: PySet, items: readonly PyValue[]): void {
+  for (const v of items) set.items.set(keyOf(v, (msg) => m.fail(msg)), v);
+}
+
 /**
  * Runs the pickle in `src` from byte 0 to its STOP opcode.
  * @returns the top-level object (arrays as metadata + {@link ByteRef}s)
@@ -63,12 +458,8 @@ function decodeLong(b: Uint8Array): bigint {
  *   allow-listed objects, with the byte offset and what was expected
  */
 export async function scanPickle(src: ByteSource, options: ScanOptions = {}): Promise<ScanResult> {
-  const inlineBytes = options.inlineBytes ?? 4096;
-  const inlineStr = options.inlineStr ?? 1024 * 1024;
-  const maxValues = options.maxValues ?? 50_000_000;
   const name = src.name;
   const cur = new Cursor(src, options.chunk);
-
   if (src.size === 0) throw new ArrayFormatError(`${name}: the file is empty; expected a pickle (protocol 2–5)`);
   await cur.need(Math.min(2, src.size), 'header');
   const first = cur.u8();
@@ -79,403 +470,20 @@ export async function scanPickle(src: ByteSource, options: ScanOptions = {}): Pr
         'expected 0x80 (PROTO), as written by pickle.dump with protocol >= 2',
     );
   }
-
-  let stack: PyValue[] = [];
-  const metastack: PyValue[][] = [];
-  const memo = new Map<number, PyValue>();
-  let protocol = 0;
-  let created = 0;
-  let at = 0;
-  let op = 0;
-
-  const fail = (msg: string): never => {
-    throw new ArrayFormatError(`${name}: ${msg} (${opcodeName(op)} at byte ${at})`);
-  };
-  const push = (v: PyValue): void => {
-    if (++created > maxValues) fail(`more than ${maxValues} objects; expected a list of session dicts`);
-    stack.push(v);
-  };
-  const pop = (): PyValue => {
-    const v = stack.pop();
-    if (v === undefined) return fail('stack underflow: the opcode needs a value but none is there');
-    return v;
-  };
-  const top = (): PyValue => {
-    const v = stack[stack.length - 1];
-    if (v === undefined) return fail('stack underflow: the opcode needs a value but none is there');
-    return v;
-  };
-  const popMark = (): PyValue[] => {
-    const items = stack;
-    const prev = metastack.pop();
-    if (prev === undefined) return fail('no MARK before this opcode');
-    stack = prev;
-    return items;
-  };
-  const fixed = async (n: number): Promise<void> => {
-    if (!cur.has(n)) await cur.need(n, opcodeName(op));
-  };
-  const line = async (): Promise<string> => {
-    const k = Math.min(MAX_LINE, cur.remaining);
-    await cur.need(k, opcodeName(op));
-    const i = cur.indexOf(0x0a, k);
-    if (i < 0) fail(k < MAX_LINE ? 'truncated text line; expected a newline' : `text line longer than ${MAX_LINE} bytes`);
-    const b = cur.bytes(i);
-    cur.skip(1);
-    return Buffer.from(b).toString('latin1');
-  };
-  const str = async (len: number): Promise<PyValue> => {
-    cur.require(len, opcodeName(op));
-    const offset = cur.pos;
-    if (len > inlineStr) {
-      cur.skip(len);
-      return { t: 'str', offset, fileLength: len };
-    }
-    await fixed(len);
-    const b = cur.bytes(len);
-    let v: string;
-    try {
-      v = utf8.decode(b);
-    } catch {
-      return fail('string is not valid UTF-8');
-    }
-    return { t: 'str', v, offset, fileLength: len };
-  };
-  const bytes = async (len: number, mutable: boolean): Promise<PyValue> => {
-    cur.require(len, opcodeName(op));
-    const offset = cur.pos;
-    if (len > inlineBytes) {
-      cur.skip(len); // the payload (array data) stays in the file
-      return { t: 'bytes', ref: { offset, length: len, encoding: 'raw', fileLength: len }, mutable };
-    }
-    await fixed(len);
-    return { t: 'bytes', ref: { offset, length: len, encoding: 'raw', fileLength: len, data: cur.bytes(len) }, mutable };
-  };
-  const len64 = async (): Promise<number> => {
-    await fixed(8);
-    const n = cur.u64();
-    if (n > cur.remaining) cur.require(n, opcodeName(op)); // throws: names the remaining bytes
-    return n;
-  };
-  const intLine = async (): Promise<bigint> => {
-    const s = (await line()).trim().replace(/L$/, '');
-    if (!/^[+-]?\d{1,400}$/.test(s)) fail(`bad integer text ${JSON.stringify(s.slice(0, 40))}`);
-    return BigInt(s);
-  };
-  const memoIndex = (i: bigint | number): number => {
-    const n = Number(i);
-    if (!Number.isSafeInteger(n) || n < 0) fail(`bad memo index ${i}`);
-    return n;
-  };
-  const get = (i: number): void => {
-    const v = memo.get(i);
-    if (v === undefined) fail(`memo key ${i} is not defined`);
-    push(v as PyValue);
-  };
-  const setItem = (dict: PyValue, k: PyValue, v: PyValue): void => {
-    if (dict.t !== 'dict') fail(`cannot set an item on ${describe(dict)}; expected a dict`);
-    const key = keyOf(k, fail);
-    const entries = (dict as Extract<PyValue, { t: 'dict' }>).entries;
-    const old = entries.get(key);
-    entries.set(key, [old === undefined ? k : old[0], v]);
-  };
-  const tupleOf = (n: number): void => {
-    if (stack.length < n) fail('stack underflow: the opcode needs more values');
-    push({ t: 'tuple', items: stack.splice(stack.length - n, n) });
-  };
-
-  for (;;) {
-    at = cur.pos;
-    cur.opStart = at;
-    op = 0;
+  const m = new Machine(src, cur, {
+    inlineBytes: options.inlineBytes ?? 4096,
+    inlineStr: options.inlineStr ?? 1024 * 1024,
+    maxValues: options.maxValues ?? 50_000_000,
+  });
+  while (m.result === null) {
+    m.at = cur.pos;
+    cur.opStart = m.at;
+    m.op = 0;
     if (!cur.has(1)) await cur.need(1, 'next opcode');
-    op = cur.u8();
-    switch (op) {
-      case OP.PROTO: {
-        await fixed(1);
-        protocol = cur.u8();
-        if (protocol < MIN_PROTOCOL || protocol > MAX_PROTOCOL) {
-          fail(`pickle protocol ${protocol} is not supported; expected ${MIN_PROTOCOL}–${MAX_PROTOCOL}`);
-        }
-        break;
-      }
-      case OP.FRAME:
-        await len64(); // a framing hint only: opcodes are read the same way inside and outside frames
-        break;
-      case OP.STOP: {
-        const value = pop();
-        return { value, protocol, end: cur.pos };
-      }
-      case OP.MARK:
-        if (++created > maxValues) fail(`more than ${maxValues} objects; expected a list of session dicts`);
-        metastack.push(stack);
-        stack = [];
-        break;
-      case OP.POP:
-        if (stack.length > 0) stack.pop();
-        else popMark();
-        break;
-      case OP.POP_MARK:
-        popMark();
-        break;
-      case OP.DUP:
-        push(top());
-        break;
-      // --- numbers, None, booleans
-      case OP.NONE:
-        push({ t: 'none' });
-        break;
-      case OP.NEWTRUE:
-      case OP.NEWFALSE:
-        push({ t: 'bool', v: op === OP.NEWTRUE });
-        break;
-      case OP.BININT1:
-        await fixed(1);
-        push({ t: 'int', v: BigInt(cur.u8()) });
-        break;
-      case OP.BININT2:
-        await fixed(2);
-        push({ t: 'int', v: BigInt(cur.u16()) });
-        break;
-      case OP.BININT:
-        await fixed(4);
-        push({ t: 'int', v: BigInt(cur.i32()) });
-        break;
-      case OP.LONG1:
-      case OP.LONG4: {
-        let n: number;
-        if (op === OP.LONG1) {
-          await fixed(1);
-          n = cur.u8();
-        } else {
-          await fixed(4);
-          n = cur.i32();
-          if (n < 0) fail(`negative LONG4 byte count ${n}`);
-        }
-        if (n > MAX_LONG_BYTES) fail(`integer of ${n} bytes is too large; expected at most ${MAX_LONG_BYTES}`);
-        cur.require(n, opcodeName(op));
-        await fixed(n);
-        push({ t: 'int', v: decodeLong(cur.bytes(n)) });
-        break;
-      }
-      case OP.INT: {
-        const s = (await line()).trim();
-        if (s === '00' || s === '01') push({ t: 'bool', v: s === '01' });
-        else if (/^[+-]?\d{1,400}$/.test(s)) push({ t: 'int', v: BigInt(s) });
-        else fail(`bad integer text ${JSON.stringify(s.slice(0, 40))}`);
-        break;
-      }
-      case OP.LONG:
-        push({ t: 'int', v: await intLine() });
-        break;
-      case OP.BINFLOAT:
-        await fixed(8);
-        push({ t: 'float', v: cur.f64be() });
-        break;
-      case OP.FLOAT: {
-        const s = (await line()).trim();
-        const v = Number(s);
-        if (s === '' || (Number.isNaN(v) && !/^[+-]?nan$/i.test(s))) fail(`bad float text ${JSON.stringify(s.slice(0, 40))}`);
-        push({ t: 'float', v });
-        break;
-      }
-      // --- str and bytes
-      case OP.SHORT_BINUNICODE:
-        await fixed(1);
-        push(await str(cur.u8()));
-        break;
-      case OP.BINUNICODE:
-        await fixed(4);
-        push(await str(cur.u32()));
-        break;
-      case OP.BINUNICODE8:
-        push(await str(await len64()));
-        break;
-      case OP.SHORT_BINBYTES:
-      case OP.SHORT_BINSTRING: // Python 2 str, kept as bytes (like encoding='bytes')
-        await fixed(1);
-        push(await bytes(cur.u8(), false));
-        break;
-      case OP.BINBYTES:
-        await fixed(4);
-        push(await bytes(cur.u32(), false));
-        break;
-      case OP.BINSTRING: {
-        await fixed(4);
-        const n = cur.i32();
-        if (n < 0) fail(`negative BINSTRING length ${n}`);
-        push(await bytes(n, false));
-        break;
-      }
-      case OP.BINBYTES8:
-        push(await bytes(await len64(), false));
-        break;
-      case OP.BYTEARRAY8:
-        push(await bytes(await len64(), true));
-        break;
-      // --- containers
-      case OP.EMPTY_LIST:
-        push({ t: 'list', items: [] });
-        break;
-      case OP.EMPTY_TUPLE:
-        push({ t: 'tuple', items: [] });
-        break;
-      case OP.EMPTY_DICT:
-        push({ t: 'dict', entries: new Map() });
-        break;
-      case OP.EMPTY_SET:
-        push({ t: 'set', items: new Map(), frozen: false });
-        break;
-      case OP.LIST:
-        push({ t: 'list', items: popMark() });
-        break;
-      case OP.TUPLE:
-        push({ t: 'tuple', items: popMark() });
-        break;
-      case OP.TUPLE1:
-      case OP.TUPLE2:
-      case OP.TUPLE3:
-        tupleOf(op - OP.TUPLE1 + 1);
-        break;
-      case OP.DICT: {
-        const items = popMark();
-        if (items.length % 2 !== 0) fail('odd number of items for a dict');
-        const d: PyValue = { t: 'dict', entries: new Map() };
-        for (let i = 0; i < items.length; i += 2) setItem(d, items[i] as PyValue, items[i + 1] as PyValue);
-        push(d);
-        break;
-      }
-      case OP.APPEND: {
-        const v = pop();
-        const list = top();
-        if (list.t !== 'list') fail(`cannot append to ${describe(list)}; expected a list`);
-        (list as Extract<PyValue, { t: 'list' }>).items.push(v);
-        break;
-      }
-      case OP.APPENDS: {
-        const items = popMark();
-        const list = top();
-        if (list.t !== 'list') fail(`cannot append to ${describe(list)}; expected a list`);
-        const target = (list as Extract<PyValue, { t: 'list' }>).items;
-        for (const v of items) target.push(v);
-        break;
-      }
-      case OP.SETITEM: {
-        const v = pop();
-        const k = pop();
-        setItem(top(), k, v);
-        break;
-      }
-      case OP.SETITEMS: {
-        const items = popMark();
-        if (items.length % 2 !== 0) fail('odd number of items for SETITEMS');
-        const d = top();
-        for (let i = 0; i < items.length; i += 2) setItem(d, items[i] as PyValue, items[i + 1] as PyValue);
-        break;
-      }
-      case OP.ADDITEMS:
-      case OP.FROZENSET: {
-        const items = popMark();
-        let set: PyValue;
-        if (op === OP.ADDITEMS) {
-          set = top();
-          if (set.t !== 'set' || set.frozen) fail(`cannot add items to ${describe(set)}; expected a set`);
-        } else {
-          set = { t: 'set', items: new Map(), frozen: true };
-        }
-        const target = (set as Extract<PyValue, { t: 'set' }>).items;
-        for (const v of items) target.set(keyOf(v, fail), v);
-        if (op === OP.FROZENSET) push(set);
-        break;
-      }
-      // --- memo
-      case OP.MEMOIZE:
-        memo.set(memo.size, top());
-        break;
-      case OP.BINPUT:
-        await fixed(1);
-        memo.set(cur.u8(), top());
-        break;
-      case OP.LONG_BINPUT:
-        await fixed(4);
-        memo.set(cur.u32(), top());
-        break;
-      case OP.PUT:
-        memo.set(memoIndex(await intLine()), top());
-        break;
-      case OP.BINGET:
-        await fixed(1);
-        get(cur.u8());
-        break;
-      case OP.LONG_BINGET:
-        await fixed(4);
-        get(cur.u32());
-        break;
-      case OP.GET:
-        get(memoIndex(await intLine()));
-        break;
-      // --- globals and calls
-      case OP.GLOBAL: {
-        const module = await line();
-        const attr = await line();
-        push(resolveGlobal(module, attr, name, at));
-        break;
-      }
-      case OP.STACK_GLOBAL: {
-        const attr = pop();
-        const module = pop();
-        if (module.t !== 'str' || attr.t !== 'str' || module.v === undefined || attr.v === undefined) {
-          fail(`STACK_GLOBAL needs two str values; got ${describe(module)} and ${describe(attr)}`);
-        }
-        push(resolveGlobal((module as { v: string }).v, (attr as { v: string }).v, name, at));
-        break;
-      }
-      case OP.REDUCE: {
-        const args = pop();
-        const fn = pop();
-        if (fn.t !== 'global') fail(`cannot call ${describe(fn)}; expected an allowed global`);
-        if (args.t !== 'tuple') fail(`call arguments are ${describe(args)}; expected a tuple`);
-        const g = fn as Extract<PyValue, { t: 'global' }>;
-        const ctx: CallContext = { src, at };
-        push(await callGlobal(g.role, g.name, (args as Extract<PyValue, { t: 'tuple' }>).items, ctx));
-        break;
-      }
-      case OP.BUILD: {
-        const state = pop();
-        buildObject(top(), state, { src, at });
-        break;
-      }
-      case OP.INST: {
-        const module = await line();
-        const attr = await line();
-        resolveGlobal(module, attr, name, at); // refuses anything not allow-listed, naming it
-        fail('creating instances (INST) is not supported; expected numpy arrays, dtypes, scalars and builtin containers');
-        break;
-      }
-      case OP.OBJ:
-      case OP.NEWOBJ:
-      case OP.NEWOBJ_EX:
-        fail('creating instances of classes is not supported; expected numpy arrays, dtypes, scalars and builtin containers');
-        break;
-      case OP.PERSID:
-      case OP.BINPERSID:
-        fail('persistent ids are not supported; expected a self-contained pickle');
-        break;
-      case OP.EXT1:
-      case OP.EXT2:
-      case OP.EXT4:
-        fail('extension-registry globals are not allowed; only numpy array reconstruction globals are resolved');
-        break;
-      case OP.NEXT_BUFFER:
-      case OP.READONLY_BUFFER:
-        fail('out-of-band buffers (pickle.dump with buffer_callback) are not supported; expected in-band data');
-        break;
-      case OP.STRING:
-      case OP.UNICODE:
-        fail('protocol 0 text strings are not supported; expected a protocol 2–5 pickle');
-        break;
-      default:
-        fail(`byte 0x${op.toString(16).padStart(2, '0')} is not a pickle opcode; the file is corrupt or not a pickle`);
-    }
+    m.op = cur.u8();
+    const handler = HANDLERS.get(m.op) ?? m.fail(`byte 0x${m.op.toString(16).padStart(2, '0')} is not a pickle opcode; the file is corrupt or not a pickle`);
+    const pending = handler(m);
+    if (pending !== undefined) await pending;
   }
+  return m.result;
 }
