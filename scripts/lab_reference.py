@@ -720,7 +720,8 @@ def make_fixtures_main(a):
     with open(pkl, "rb") as src, open(gz, "wb") as raw:
         with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9) as dst:
             shutil.copyfileobj(src, dst)
-    freqs = analysis_frequencies("file")
+    # The grid the lab's code transforms at (what --preset lab-report analyses).
+    freqs = analysis_frequencies("geomspace")
     sessions = load_sessions(pkl)
     ref = run_reference(sessions, freqs)
     selection = {"mean": list(load_roi_map()) + ["e2", "e4"], "session_z_mean": ["frontal", "motor"],
@@ -736,7 +737,7 @@ def make_fixtures_main(a):
                                 "NM: 4 events per size, ITI: 3 per size, every event time off the sample grid; session 0 has one "
                                 "NM event starting before the recording, session 1 one ITI event ending after it (both dropped); "
                                 f"session {FLAT[0]} has electrode {FLAT[1]} flat (all zeros)"},
-        "parameters": parameters(freqs, "file"),
+        "parameters": parameters(freqs, "geomspace"),
         "subset": {"freq_rows": SUBSET_FREQ_ROWS, "time_samples": SUBSET_TIME_SAMPLES,
                    "meaning": "arrays with subset=true hold a[..., freq_rows, :][..., time_samples] of the full "
                               "(..., 61, 400) array; baseline arrays (2, 61) = [m; s] are full"},
@@ -760,7 +761,9 @@ def versions():
 def main(argv):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = p.add_subparsers(dest="command", required=True)
-    sub.add_parser("frequencies")
+    fq = sub.add_parser("frequencies", help="the 61 values, comma-separated; --lines: one per line with a header (data/lab_frequencies.txt)")
+    fq.add_argument("--freq-grid", choices=["file", "geomspace"], default="file")
+    fq.add_argument("--lines", action="store_true")
     r = sub.add_parser("reference")
     r.add_argument("--data", required=True)
     r.add_argument("--out", required=True)
@@ -771,7 +774,15 @@ def main(argv):
     m.add_argument("--out", required=True)
     a = p.parse_args(argv)
     if a.command == "frequencies":
-        print(",".join(repr(float(f)) for f in lab_frequencies()))
+        freqs = analysis_frequencies(a.freq_grid)
+        if a.lines:
+            print("# The frequencies (Hz) the lab's code analyses for theta 3-7 Hz: np.geomspace between the first and last")
+            print("# of get_frequencies(3, 7, frequencies.txt) (float32(45*2**(-k/48)), k = 0..263: in [3, 7], plus the")
+            print("# nearest below and above), 61 values. Written by: /usr/bin/python3 scripts/lab_reference.py frequencies")
+            print("# --freq-grid geomspace --lines > data/lab_frequencies.txt (numpy 1.24); read by --preset lab-report.")
+            print("\n".join(repr(float(f)) for f in freqs))
+        else:
+            print(",".join(repr(float(f)) for f in freqs))
     elif a.command == "reference":
         reference_main(a)
     else:

@@ -13,7 +13,7 @@ import { BASELINE_MODES, NORMALIZE_MODES, type BaselineMode, type NormalizeMode 
 import { roiNames, type RoiSpec } from '../analysis/roi.js';
 import { checkAnalysisOptions, type AnalysisOptions } from '../analysis/session.js';
 import type { Strategy } from '../compute/options.js';
-import { labFrequencyTable, selectFrequencies } from '../dsp/grid.js';
+import { packagePath } from '../paths.js';
 import { InvalidParameterError } from '../errors.js';
 import { VERSION } from '../version.js';
 import {
@@ -56,12 +56,11 @@ export type AnalysisCliOptions = Partial<Record<ValueOption, string>> & Parallel
 
 /** Named configurations: option values, as a user would type them. */
 export const PRESETS: Readonly<Record<string, Partial<Record<ValueOption, string>>>> = {
-  // The lab's published analysis (docs/method.md §8): its 61 frequencies, the lab's frequency
-  // table selected for 3–7 Hz, written in full precision (String(x) reads back as x).
+  // The lab's published analysis (docs/method.md §8): the 61 frequencies its code analyses, shipped
+  // in data/ (numpy's values, bit for bit), for the 3–7 Hz band (which --n-freqs or another
+  // --freqs-file given with the preset applies to).
   'lab-report': {
-    freqs: Array.from(selectFrequencies(labFrequencyTable(), 3, 7), String).join(','),
-    // The band the frequencies were selected for: a --n-freqs or --freqs-file given with the
-    // preset applies to it.
+    freqsFile: packagePath('data', 'lab_frequencies.txt'),
     freqRange: '3,7',
     nCycles: '5',
     window: '2.0',
@@ -88,11 +87,11 @@ function withPreset(opts: AnalysisCliOptions): AnalysisCliOptions {
   if (preset === undefined) throw new InvalidParameterError(`--preset: '${opts.preset}' is unknown; expected one of ${Object.keys(PRESETS).join(', ')}`);
   const given = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined));
   // Options that replace the preset's: --channels its ROIs (as --roi does); any frequency option
-  // its frequencies (the preset's band stays for --n-freqs and --freqs-file, unless --freqs).
+  // its frequencies (the preset's band stays for --n-freqs and --freqs-file).
   const ownFreqs = opts.freqs !== undefined || opts.freqsFile !== undefined || opts.freqRange !== undefined || opts.nFreqs !== undefined;
   const replaced = {
     ...(opts.channels !== undefined && { roi: undefined }),
-    ...(ownFreqs ? { freqs: undefined } : { freqRange: undefined }),
+    ...(ownFreqs && { freqs: undefined, freqsFile: undefined }),
     ...(opts.freqs !== undefined && { freqRange: undefined }),
   };
   return { ...preset, ...replaced, ...given } as AnalysisCliOptions;

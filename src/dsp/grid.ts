@@ -146,16 +146,6 @@ export function cyclesFor(freqs: ArrayLike<number>, spec: CyclesSpec): Float64Ar
 }
 
 /**
- * The lab's frequency table: float32(45 · 2^(−k/48)) for k = 0 … 263, i.e. 45 Hz down to about
- * 1 Hz in 48 steps per octave, each value rounded to float32 and held as float64 (the lab keeps
- * these values in a text file; their float64 reading is the float32 value exactly). Descending,
- * as the lab's file lists them.
- */
-export function labFrequencyTable(): Float64Array {
-  return Float64Array.from({ length: 264 }, (_, k) => Math.fround(45 * 2 ** (-k / 48)));
-}
-
-/**
  * The frequencies of a table used for a range [lo, hi], by the lab's rule: every value in
  * [lo, hi], plus the nearest value below lo and the nearest above hi when the table has them (so
  * that the band's edges lie inside the analysed grid). Ascending.

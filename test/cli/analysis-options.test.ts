@@ -89,15 +89,18 @@ describe("the lab's frequencies", () => {
       ),
     ) as number[];
 
-  test('--preset lab-report analyses the 61 values bit for bit (2.9797399044036865 … 7.087055683135986 Hz), recorded in results.json and freqs.npy', { skip: skipNoMne }, () => {
-    const expected = labSelection(labTableFile());
-    assert.equal(expected.length, 61);
-    assert.deepEqual([expected[0], expected[60]], [2.9797399044036865, 7.087055683135986]);
+  test("--preset lab-report analyses the 61 frequencies of the lab's code bit for bit (numpy's geomspace between the selection's ends), recorded in results.json and freqs.npy", { skip: skipNoMne }, () => {
+    const selection = labSelection(labTableFile());
+    assert.equal(selection.length, 61);
+    assert.deepEqual([selection[0], selection[60]], [2.9797399044036865, 7.087055683135986]);
+    const expected = JSON.parse(runPython(`import json, numpy as np; print(json.dumps([float(x) for x in np.geomspace(${selection[0]}, ${selection[60]}, 61)]))`)) as number[];
     const out = join(tempDir(), 'lab');
     const r = runCli(['analyze-session', '--data', SESSION, '--session', '0', '--preset', 'lab-report', '--roi', 'frontal', '--no-plots', '--output-dir', out]);
     assert.equal(r.status, 0, r.stderr);
     assert.deepEqual(readJson(join(out, 'results.json')).parameters.freqs, expected);
     assert.deepEqual(Array.from(readNpyFloat64(join(out, 'freqs.npy'), { minDims: 1, maxDims: 1 }).data), expected);
+    // The table's own values differ from the analysed grid by < 1e-7 relative.
+    assert.ok(selection.every((f, i) => Math.abs(f - expected[i]!) < 1e-7 * f && (i === 0 || i === 60 || f !== expected[i])));
   });
 
   test('--freqs-file with --freq-range selects by the lab\'s rule; alone it takes every value, ascending', { skip: skipNoMne }, () => {
